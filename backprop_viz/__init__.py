@@ -1,0 +1,1 @@
+"""backprop-viz: backpropagation made visible, on a pure NumPy core."""
