@@ -1,0 +1,96 @@
+"""Activation functions, each beside its derivative, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+
+Array = np.ndarray
+
+
+def sigmoid(z: Array) -> Array:
+    """Logistic function 1 / (1 + e^(−z)), without overflow warnings or NaN.
+
+    e^(−z) would overflow for z < −709.78, so z is first clamped at −709: below that the
+    result is ~1e-308 instead of a smaller subnormal, an absolute error under 1e-307.
+    Elsewhere this is the lesson's formula, so its numbers reproduce to the bit.
+    """
+    t = np.negative(z, out=np.empty(np.shape(z)))  # an array even for a scalar z
+    np.minimum(t, 709.0, out=t)  # in place: this is the hottest function in training
+    np.exp(t, out=t)
+    t += 1.0
+    return np.divide(1.0, t, out=t)
+
+
+def _sigmoid_prime(z: Array, a: Array) -> Array:
+    return a * (1.0 - a)  # the lesson's f'(h) = f(h)(1 − f(h))
+
+
+def _tanh(z: Array) -> Array:
+    return np.tanh(z)
+
+
+def _tanh_prime(z: Array, a: Array) -> Array:
+    return 1.0 - a * a
+
+
+def _relu(z: Array) -> Array:
+    return np.maximum(z, 0.0)
+
+
+def _relu_prime(z: Array, a: Array) -> Array:
+    return (z > 0.0).astype(float)  # 0 at the kink, by convention
+
+
+def _identity(z: Array) -> Array:
+    return z
+
+
+def _identity_prime(z: Array, a: Array) -> Array:
+    return np.ones_like(z)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation f with its derivative f′ given (z, f(z)), and how to write it."""
+
+    name: str
+    label: str
+    fn: Callable[[Array], Array]
+    derivative: Callable[[Array, Array], Array]
+    latex: str  # f(h) in LaTeX, with h the weighted sum
+    derivative_latex: str  # f′(h) in LaTeX, in terms of the activation a
+
+    def __call__(self, z: Array) -> Array:
+        return self.fn(z)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation(
+            "sigmoid",
+            "Sigmoid",
+            sigmoid,
+            _sigmoid_prime,
+            r"\frac{1}{1+e^{-h}}",
+            r"a\,(1-a)",
+        ),
+        Activation("tanh", "tanh", _tanh, _tanh_prime, r"\tanh h", r"1-a^2"),
+        Activation("relu", "ReLU", _relu, _relu_prime, r"\max(0, h)", r"[h>0]"),
+        Activation("identity", "Identity", _identity, _identity_prime, r"h", r"1"),
+    )
+}
+
+
+def get_activation(name: str) -> Activation:
+    """The activation called `name`; a ConfigError names the valid ones otherwise."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        valid = ", ".join(ACTIVATIONS)
+        raise ConfigError(f"Unknown activation {name!r}; use one of: {valid}.") from None

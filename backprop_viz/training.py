@@ -1,0 +1,230 @@
+"""Gradient-descent training over many epochs, vectorized over records, with histories."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backprop import as_records, backward, check_learning_rate, parameter_steps
+from .errors import ConfigError
+from .network import Forward, Network, forward
+
+Array = np.ndarray
+
+MODES = ("batch", "minibatch", "stochastic")
+MAX_EPOCHS = 100_000
+# A loss above this (or a NaN / infinite value anywhere) counts as diverged.
+DIVERGENCE_LOSS = 1e8
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The parameters right after the update of epoch `epoch` (0-based)."""
+
+    epoch: int
+    weights: tuple[Array, ...]
+    biases: tuple[Array, ...] | None
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training run produced: the final network, per-epoch histories, snapshots."""
+
+    initial: Network
+    network: Network  # the last parameters with a finite loss
+    learning_rate: float
+    mode: str
+    loss_history: Array  # (epochs_run,): loss over the whole training set after each epoch
+    test_loss_history: Array  # (epochs_run,) or empty without a test set
+    accuracy_history: Array  # (epochs_run,): training accuracy after each epoch
+    test_accuracy_history: Array
+    snapshots: tuple[Snapshot, ...] = field(default_factory=tuple)
+    diverged: bool = False
+    message: str | None = None
+
+    @property
+    def epochs_run(self) -> int:
+        """Epochs completed with a finite, non-exploding loss."""
+        return int(self.loss_history.size)
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """Accuracy on the test set after the last completed epoch, if there is one."""
+        h = self.test_accuracy_history
+        return float(h[-1]) if h.size else None
+
+    @property
+    def accuracy(self) -> float | None:
+        """Accuracy on the training set after the last completed epoch."""
+        h = self.accuracy_history
+        return float(h[-1]) if h.size else None
+
+
+def accuracy(outputs: Array, targets: Array) -> float:
+    """Fraction of outputs on the right side of 0.5 (the lesson's `out > 0.5` rule)."""
+    if targets.size == 0:
+        return float("nan")
+    return np.count_nonzero((outputs > 0.5) == (targets > 0.5)) / targets.size
+
+
+def _finite(params: Iterable[Array]) -> bool:
+    # One sum per array: any inf or NaN (or a sum overflowing, itself divergence) shows.
+    return math.isfinite(sum(float(p.sum()) for p in params))
+
+
+def train(
+    network: Network,
+    inputs: Array,
+    targets: Array,
+    *,
+    epochs: int,
+    learning_rate: float,
+    mode: str = "batch",
+    batch_size: int = 32,
+    seed: int = 0,
+    test_inputs: Array | None = None,
+    test_targets: Array | None = None,
+    snapshot_epochs: Iterable[int] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> TrainResult:
+    """Train by gradient descent and record the loss after every epoch.
+
+    Modes: "batch" (the lesson's: one step per epoch from all records, the steps summed
+    with the weights fixed and applied divided by the number of records), "minibatch"
+    (steps on shuffled batches of `batch_size`, seeded) and "stochastic" (batches of one).
+    Training stops early, keeping the last finite parameters, when the loss turns NaN,
+    infinite or above DIVERGENCE_LOSS. `progress(done, epochs)` is called about 100 times.
+    """
+    lr = check_learning_rate(learning_rate)
+    if mode not in MODES:
+        raise ConfigError(f"Unknown update mode {mode!r}; use one of: {', '.join(MODES)}.")
+    if not 1 <= int(epochs) <= MAX_EPOCHS:
+        raise ConfigError(f"Epochs must be between 1 and {MAX_EPOCHS:,}; got {epochs}.")
+    epochs = int(epochs)
+    n_in, n_out = network.sizes[0], network.sizes[-1]
+    x = as_records(inputs, n_in, "Training inputs")
+    y = as_records(targets, n_out, "Training targets")
+    if x.shape[0] != y.shape[0]:
+        raise ConfigError(f"{x.shape[0]} training records but {y.shape[0]} targets.")
+    has_test = test_inputs is not None and len(test_inputs) > 0
+    if has_test:
+        xt = as_records(test_inputs, n_in, "Test inputs")
+        yt = as_records(test_targets, n_out, "Test targets")
+    n = x.shape[0]
+    if mode == "stochastic":
+        batch_size = 1
+    elif mode == "batch":
+        batch_size = n
+    elif int(batch_size) < 1:
+        raise ConfigError(f"The batch size must be at least 1; got {batch_size}.")
+    batch_size = min(int(batch_size), n)
+
+    weights = list(network.weights)
+    biases = None if network.biases is None else list(network.biases)
+    train_b = biases is not None and network.train_biases
+    loss = network.loss
+    rng = np.random.default_rng(seed)
+    wanted = {int(e) for e in snapshot_epochs}
+    snapshots: list[Snapshot] = []
+    hist = np.empty(epochs)
+    acc_hist = np.empty(epochs)
+    test_hist = np.empty(epochs if has_test else 0)
+    test_acc_hist = np.empty(epochs if has_test else 0)
+    report_every = max(1, epochs // 100)
+    diverged, message, done = False, None, 0
+
+    # Accuracies are scored in chunks of epochs, all at once: the outputs, and for the test
+    # set the parameters after each epoch, are stacked on a leading axis (one forward pass
+    # for the whole chunk). Chunks are sized to keep the stacked arrays under ~32 MB.
+    widest = max(network.sizes)
+    per_epoch = n * n_out + (len(xt) * widest if has_test else 0)
+    chunk = max(1, min(256, 4_000_000 // per_epoch))
+    pending: list[tuple[list[Array], list[Array] | None, Array]] = []
+    y_pos = y > 0.5
+
+    def score_chunk(first: int) -> None:
+        if not pending:
+            return
+        stop = first + len(pending)
+        outs = np.stack([p[2] for p in pending])
+        acc_hist[first:stop] = np.count_nonzero((outs > 0.5) == y_pos, axis=(-2, -1)) / y.size
+        if not has_test:
+            pending.clear()
+            return
+        ws = [np.stack([p[0][i] for p in pending]) for i in range(network.n_layers)]
+        bs = None
+        if biases is not None:
+            bs = [np.stack([p[1][i] for p in pending]) for i in range(network.n_layers)]
+        tf = forward(network, ws, bs, xt)
+        test_hist[first:stop] = loss.report_each(yt, tf.output, tf.weighted_sums[-1])
+        hits = (tf.output > 0.5) == (yt > 0.5)
+        test_acc_hist[first:stop] = np.count_nonzero(hits, axis=(-2, -1)) / yt.size
+        pending.clear()
+
+    def apply(ws: list[Array], bs: list[Array] | None, fwd: Forward, ys: Array):
+        # New arrays, not in-place updates: the previous ones stay valid as a fallback.
+        bwd = backward(network, ws, fwd, ys)
+        dw, db = parameter_steps(fwd, bwd, lr, with_biases=train_b)
+        ws = [w + d for w, d in zip(ws, dw, strict=True)]
+        if train_b:
+            bs = [b + d for b, d in zip(bs, db, strict=True)]
+        return ws, bs
+
+    # Overflow is detected from the values themselves; one errstate for the whole loop,
+    # because entering one costs as much as a small array operation.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        fwd = forward(network, weights, biases, x)
+        for epoch in range(epochs):
+            last = weights, biases
+            if batch_size == n:
+                weights, biases = apply(weights, biases, fwd, y)
+            else:
+                order = rng.permutation(n)
+                for start in range(0, n, batch_size):
+                    idx = order[start : start + batch_size]
+                    part = forward(network, weights, biases, x[idx])
+                    weights, biases = apply(weights, biases, part, y[idx])
+            # This forward both scores the epoch and starts the next batch step.
+            fwd = forward(network, weights, biases, x)
+            value = loss.report(y, fwd.output, fwd.weighted_sums[-1])
+            finite = _finite(weights) and (biases is None or _finite(biases))
+            if not (finite and math.isfinite(value) and value <= DIVERGENCE_LOSS):
+                weights, biases = last
+                diverged = True
+                what = f"{value:.3g}" if math.isfinite(value) else "NaN or infinite"
+                message = (
+                    f"Training diverged at epoch {epoch + 1}: the loss became {what}. "
+                    f"Kept the weights from epoch {epoch}. Try a smaller learning rate "
+                    f"(e.g. {lr / 10:g})."
+                )
+                break
+            hist[epoch] = value
+            pending.append((weights, biases, fwd.output))
+            if epoch in wanted:
+                # Parameters are never changed in place, so no copy is needed.
+                snapshots.append(
+                    Snapshot(epoch, tuple(weights), None if biases is None else tuple(biases))
+                )
+            done = epoch + 1
+            if len(pending) == chunk:
+                score_chunk(done - chunk)
+            if progress is not None and (done % report_every == 0 or done == epochs):
+                progress(done, epochs)
+        score_chunk(done - len(pending))
+
+    return TrainResult(
+        initial=network,
+        network=network.with_parameters(weights, biases),
+        learning_rate=lr,
+        mode=mode,
+        loss_history=hist[:done],
+        test_loss_history=test_hist[:done] if has_test else test_hist,
+        accuracy_history=acc_hist[:done],
+        test_accuracy_history=test_acc_hist[:done] if has_test else test_acc_hist,
+        snapshots=tuple(snapshots),
+        diverged=diverged,
+        message=message,
+    )
