@@ -73,6 +73,15 @@ def parse_config(data: Mapping[str, Any]) -> StepConfig:
     )
     lr = check_learning_rate(data["learning_rate"])
     x = as_records(data["inputs"], network.sizes[0], "inputs")
+    n_out = network.sizes[-1]
+    flat_targets = isinstance(data["targets"], list) and not any(
+        isinstance(t, list) for t in data["targets"]
+    )
+    if np.ndim(data["inputs"]) <= 1 and flat_targets and len(data["targets"]) != n_out:
+        raise ConfigError(
+            f"targets must have {n_out} value(s) per record (one per output); "
+            f"got {len(data['targets'])}."
+        )
     y = as_records(data["targets"], network.sizes[-1], "targets")
     if x.shape[0] != y.shape[0]:
         raise ConfigError(f"{x.shape[0]} input record(s) but {y.shape[0]} target record(s).")
