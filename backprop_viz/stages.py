@@ -123,6 +123,8 @@ def build_stages(trace: StepTrace, record: int = 0) -> list[Stage]:
         "Inputs",
         f"x = {vec(x)}   target y = {vec(y)}   η = {fmt(lr)}",
         rf"x = {texvec(x)},\quad y = {texvec(y)},\quad \eta = {tex(lr)}",
+        list(net.weights),
+        "w",
     )
 
     for i, lt in enumerate(layers):

@@ -1,0 +1,87 @@
+"""Shared look of every figure: a colour-blind-safe diverging palette and play controls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Okabe–Ito blue and vermillion: distinguishable with the common colour-vision deficiencies.
+POSITIVE = "#0072B2"
+NEGATIVE = "#D55E00"
+NEUTRAL = "#C9C9C9"
+TRAIN = "#0072B2"
+TEST = "#E69F00"
+# Lighter tints for filled units, so the black text on them stays readable.
+NODE_SCALE = [[0.0, "#F2A97E"], [0.5, "#F7F7F7"], [1.0, "#7FB3D8"]]
+
+
+def play_controls(
+    frame_names: list[str], labels: list[str], frame_ms: int, prefix: str = "Stage "
+) -> dict[str, Any]:
+    """Play/Pause buttons and a slider over the frames, for a figure layout."""
+    play = {
+        "label": "▶ Play",
+        "method": "animate",
+        "args": [
+            None,
+            {
+                "frame": {"duration": frame_ms, "redraw": True},
+                "transition": {"duration": 0},
+                "fromcurrent": True,
+                "mode": "immediate",
+            },
+        ],
+    }
+    pause = {
+        "label": "❚❚ Pause",
+        "method": "animate",
+        "args": [
+            [None],
+            {
+                "frame": {"duration": 0, "redraw": False},
+                "transition": {"duration": 0},
+                "mode": "immediate",
+            },
+        ],
+    }
+    steps = [
+        {
+            "label": label,
+            "method": "animate",
+            "args": [
+                [name],
+                {
+                    "frame": {"duration": 0, "redraw": True},
+                    "transition": {"duration": 0},
+                    "mode": "immediate",
+                },
+            ],
+        }
+        for name, label in zip(frame_names, labels, strict=True)
+    ]
+    return {
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": False,
+                "x": 0.0,
+                "y": -0.02,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": 10, "r": 10},
+                "buttons": [play, pause],
+            }
+        ],
+        "sliders": [
+            {
+                "active": 0,
+                "x": 0.2,
+                "len": 0.8,
+                "y": -0.02,
+                "yanchor": "top",
+                "pad": {"t": 10},
+                "currentvalue": {"prefix": prefix, "font": {"size": 12}},
+                "steps": steps,
+            }
+        ],
+    }
