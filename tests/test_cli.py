@@ -1,0 +1,154 @@
+"""The command line: the lesson's printed blocks, JSON contracts, and exit 2 on bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backprop_viz.cli import main
+from backprop_viz.presets import preset_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON_CSV = ROOT.parent / "shared" / "data" / "binary.csv"
+needs_csv = pytest.mark.skipif(
+    not LESSON_CSV.exists(), reason=f"the lesson's admissions data is not at {LESSON_CSV}"
+)
+
+LESSON_BLOCKS = """Change in weights for hidden layer to output layer:
+[0.00804047 0.00555918]
+Change in weights for input layer to hidden layer:
+[[ 1.77005547e-04 -5.11178506e-04]
+ [ 3.54011093e-05 -1.02235701e-04]
+ [-7.08022187e-05  2.04471402e-04]]
+"""
+
+LESSON_LOG = [
+    0.2513572524259881,
+    0.24996540718842905,
+    0.24862005218904504,
+    0.2473199321717981,
+    0.24606380465584854,
+    0.24485044179257037,
+    0.243678632018683,
+    0.24254718151769472,
+    0.24145491550165454,
+    0.24040067932493334,
+]
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_step_prints_the_lessons_two_blocks(capsys):
+    code, out, _ = run(capsys, "step", "--preset", "lesson-step")
+    assert code == 0
+    assert out.startswith(LESSON_BLOCKS)
+
+
+def test_step_json_contract(capsys):
+    code, out, _ = run(capsys, "step", "--preset", "worked-example", "--json")
+    assert code == 0
+    data = json.loads(out)
+    for key in (
+        "forward",
+        "output",
+        "error",
+        "error_terms",
+        "weight_deltas",
+        "bias_deltas",
+        "new_weights",
+        "new_biases",
+        "loss_before",
+        "loss_after",
+    ):
+        assert key in data
+    assert data["weight_deltas"][1] == pytest.approx([0.03015349], abs=5e-9)
+    assert data["error_terms"][0] == pytest.approx([0.00304550], abs=5e-9)
+
+
+def test_step_from_config_file(capsys, tmp_path):
+    cfg = preset_dict("two-output-biases")
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    code, out, _ = run(capsys, "step", "--config", str(tmp_path / "c.json"), "--json")
+    assert code == 0
+    assert json.loads(out)["loss_before"] == pytest.approx(0.298371109, abs=1e-9)
+
+
+def test_gradcheck_json(capsys):
+    code, out, _ = run(capsys, "gradcheck", "--preset", "lesson-step", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert len(data["rows"]) == 8 and data["max_relative_error"] < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{oops", "not valid JSON"),
+        ('{"inputs": [1], "targets": [1], "learning_rate": -1, "weights": [[1]]}', "positive"),
+        ('{"inputs": [1], "targets": [1], "learning_rate": 1, "weights": [[NaN]]}', "NaN"),
+    ],
+)
+def test_bad_config_exits_2_with_one_line(capsys, tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    code, out, err = run(capsys, "step", "--config", str(path))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err
+
+
+def test_bad_arguments_exit_2_with_one_line():
+    proc = subprocess.run(
+        [sys.executable, "-m", "backprop_viz", "train", "--epochs", "many"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "invalid int value" in proc.stderr
+
+
+def test_missing_data_file_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "--data", str(tmp_path / "none.csv"))
+    assert code == 2 and "does not exist" in err
+
+
+@needs_csv
+def test_train_reproduces_the_lesson_log_and_accuracy(capsys):
+    code, out, _ = run(
+        capsys, "train", "--preset", "admissions", "--data", str(LESSON_CSV), "--lesson-log"
+    )
+    assert code == 0
+    for value in LESSON_LOG:
+        assert f"Train loss:  {value!r}\n" in out
+    assert "Prediction accuracy: 0.725" in out
+
+
+@needs_csv
+def test_train_json(capsys):
+    code, out, _ = run(capsys, "train", "--data", str(LESSON_CSV), "--lesson-log", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [e["train_loss"] for e in data["lesson_log"]] == LESSON_LOG
+    assert data["test_accuracy"] == 0.725
+    assert len(data["loss_history"]) == 900 and len(data["test_loss_history"]) == 900
+    assert len(data["final_weights"][0]) == 6 and len(data["final_weights"][1]) == 2
+    assert data["data"]["synthetic"] is False
+
+
+def test_train_without_data_uses_labelled_synthetic(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("BACKPROP_VIZ_ADMISSIONS_CSV", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "train", "--epochs", "20", "--json")
+    assert code == 0
+    data = json.loads(out)
+    if (ROOT / "data" / "binary.csv").exists():
+        pytest.skip("data/binary.csv is present here, so the real data is used")
+    assert data["data"]["synthetic"] is True and "ynthetic" in data["data"]["label"]
+    assert len(data["loss_history"]) == 20
