@@ -1,0 +1,1 @@
+"""The Streamlit layer: widgets, session state and page layout over the pure core."""
