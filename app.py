@@ -1,0 +1,16 @@
+"""backprop-viz: the Streamlit app. Wires the two views; all computing lives in backprop_viz."""
+
+import streamlit as st
+
+from backprop_viz.ui.step_view import render_step_view
+from backprop_viz.ui.train_view import render_train_view
+
+st.set_page_config(page_title="backprop-viz", page_icon="∂", layout="wide")
+page = st.navigation(
+    [
+        st.Page(render_step_view, title="One step", url_path="step", default=True),
+        st.Page(render_train_view, title="Training", url_path="training"),
+    ],
+    position="top",
+)
+page.run()
