@@ -1,0 +1,412 @@
+"""The user's own CSV: read it safely, then encode it into a numeric matrix and a 0/1 target.
+
+Reading (`read_user_csv`) checks size, encoding and shape limits and returns a DataFrame.
+Encoding (`encode`) turns a chosen binary target column and the other columns into float64
+arrays a network can train on, and records every decision as a human-readable note.
+
+Encoding rules:
+
+* Rows with a missing value in any used column are dropped, with a note, unless more than
+  half of the rows would go: then a DataError asks the user to fix the data instead.
+* The target must have exactly two distinct values; they map to 0 and 1 in sorted order
+  (so a numeric 0/1 target keeps its values), and the larger one is the positive class.
+* Numeric features are standardized with the mean and the sample standard deviation
+  (ddof=1). Boolean features become 0/1. Text features with at most 20 distinct values are
+  one-hot encoded, one column per category in sorted order; numeric columns named in
+  `categorical` are one-hot encoded the same way.
+* A feature with a single distinct value carries no information: it is dropped with a note.
+  Only if no feature at all remains is that a DataError.
+* Infinite numbers, text in a mostly numeric column, too many text categories and more than
+  50 encoded features are DataErrors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_COLUMNS = 50
+MAX_CATEGORIES = 20  # distinct text values one column may one-hot encode into
+MAX_FEATURES = 50  # encoded feature columns in total
+MIN_ROWS = 10  # rows left after dropping missing values
+
+_DELIMITERS = (",", ";", "\t")
+
+
+def _size_text(n_bytes: int) -> str:
+    # Rounded up, so a file just over the limit never reads as "5.0 MB".
+    return f"{math.ceil(n_bytes / (1024 * 1024) * 10) / 10:.1f} MB"
+
+
+def _fmt_value(value: object) -> str:
+    """A value as a user would write it: 1.0 -> "1", numpy scalars unwrapped."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _quote_list(names: Sequence[object], limit: int = 8) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def decode_csv_bytes(data: bytes, what: str) -> str:
+    """Decode uploaded bytes as UTF-8 text (a BOM is accepted) or raise a DataError.
+
+    `what` starts each message, e.g. "The file upload.csv" or "The admissions data".
+    """
+    if len(data) > MAX_BYTES:
+        raise DataError(f"{what} is {_size_text(len(data))}; the limit is {MAX_BYTES // 2**20} MB.")
+    if data[:4] == b"PK\x03\x04":  # zip container: .xlsx, .ods, .zip
+        raise DataError(
+            f"{what} looks like an Excel workbook or zip file, not CSV text; save it as CSV UTF-8."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise DataError(
+            f"{what} is not UTF-8 text (byte 0x{bad} at position {exc.start}); "
+            "save it as CSV UTF-8."
+        ) from None
+    if "\x00" in text:
+        raise DataError(f"{what} contains NUL bytes; it looks like a binary file, not CSV.")
+    if not text.strip():
+        raise DataError(f"{what} is empty.")
+    return text
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _sniff_delimiter(header: str) -> str:
+    # Comma unless the header clearly uses ';' or tab (spreadsheets in some locales do).
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _parse_error_detail(exc: Exception) -> str:
+    msg = str(exc).strip()
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
+    if m:
+        expected, line, saw = m.groups()
+        return f"line {line} has {saw} fields but the header has {expected}"
+    return msg.split("C error: ")[-1].rstrip(".") or "unknown parser error"
+
+
+def parse_csv_text(text: str, what: str) -> pd.DataFrame:
+    """Parse CSV text into a DataFrame, raising a DataError for malformed, empty or
+    duplicate-header files. Whitespace around names and text values is stripped."""
+    header_line = _first_line(text)
+    delimiter = _sniff_delimiter(header_line)
+    header = next(csv.reader([header_line], delimiter=delimiter), [])
+    # pandas would silently rename a repeated name to "name.1": catch it on the raw header.
+    counts = Counter(h.strip() for h in header)
+    duplicates = sorted(n for n, k in counts.items() if k > 1)
+    if duplicates:
+        raise DataError(
+            f"{what} has duplicate column names ({_quote_list(duplicates)}); "
+            "rename them so each is unique."
+        )
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{what} is empty.") from None
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        raise DataError(f"{what} could not be read as CSV ({_parse_error_detail(exc)}).") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    # Spreadsheets often export trailing empty columns and rows: they carry nothing.
+    blank = [c for c in frame.columns if c.startswith("Unnamed: ") and frame[c].isna().all()]
+    frame = frame.drop(columns=blank)
+    frame = frame.dropna(how="all").reset_index(drop=True)
+    for col in frame.columns:
+        if pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].str.strip().replace("", np.nan)
+    if frame.shape[1] == 0:
+        raise DataError(f"{what} has no columns.")
+    if len(frame) == 0:
+        raise DataError(f"{what} has a header row but no data rows.")
+    return frame
+
+
+def read_user_csv(data: bytes, name: str = "upload.csv") -> pd.DataFrame:
+    """Read an uploaded CSV file's bytes into a DataFrame, within the module's limits.
+
+    Accepts UTF-8 with or without a BOM, separated by commas (or semicolons or tabs when
+    the header uses those). Entirely empty rows and unnamed empty columns are dropped.
+    Raises DataError for: over MAX_BYTES, not UTF-8, not parseable, empty, no data rows,
+    more than MAX_ROWS rows, more than MAX_COLUMNS columns, duplicate column names.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    what = f"The file {name}"
+    text = decode_csv_bytes(bytes(data), what)
+    frame = parse_csv_text(text, what)
+    n_rows, n_cols = frame.shape
+    if n_rows > MAX_ROWS:
+        raise DataError(f"{what} has {n_rows:,} rows; the limit is {MAX_ROWS:,}.")
+    if n_cols > MAX_COLUMNS:
+        raise DataError(f"{what} has {n_cols} columns; the limit is {MAX_COLUMNS}.")
+    return frame
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A table encoded for training: features, 0/1 targets, and what was done to get them."""
+
+    X: np.ndarray  # float64, (n_rows, n_features)
+    y: np.ndarray  # float64 in {0, 1}, (n_rows,)
+    feature_names: tuple[str, ...]
+    target_name: str
+    positive_label: str  # the target value encoded as 1
+    notes: tuple[str, ...]  # one human-readable line per decision
+
+
+def binary_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns with exactly two distinct non-missing values: the possible targets."""
+    return [c for c in frame.columns if frame[c].nunique(dropna=True) == 2]
+
+
+def _sorted_values(values: np.ndarray, numeric: bool) -> list[object]:
+    uniq = pd.unique(values)
+    return sorted(uniq) if numeric else sorted(uniq, key=str)
+
+
+def _first_row(mask: np.ndarray, rows: np.ndarray) -> int:
+    """1-based row number (in the original frame) of the first True in mask."""
+    return int(rows[np.flatnonzero(mask)[0]]) + 1
+
+
+def _as_numeric(col: pd.Series, name: str, rows: np.ndarray) -> np.ndarray | None:
+    """float64 values if the column is numeric (or text that is all numbers), else None.
+
+    Raises DataError for a mostly numeric text column with a few non-numbers, which is
+    almost always a typo rather than a category.
+    """
+    if pd.api.types.is_bool_dtype(col):
+        return None
+    if pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy(dtype=np.float64)
+    if pd.api.types.infer_dtype(col, skipna=True) == "boolean":
+        return None
+    parsed = pd.to_numeric(col, errors="coerce")
+    bad = parsed.isna().to_numpy()
+    n_bad = int(bad.sum())
+    if n_bad == 0:
+        return parsed.to_numpy(dtype=np.float64)
+    if n_bad * 2 < len(col):
+        first = _first_row(bad, rows)
+        value = col.to_numpy()[np.flatnonzero(bad)[0]]
+        raise DataError(
+            f"Column '{name}' has {n_bad} non-numeric value{'s' if n_bad != 1 else ''} "
+            f"(first at row {first}: {value!r})."
+        )
+    return None
+
+
+def _one_hot(
+    values: np.ndarray, name: str, categories: list[object]
+) -> tuple[np.ndarray, list[str]]:
+    # Broadcast comparison: one column per category, no loop over rows.
+    cats = np.array(categories, dtype=object)
+    block = (values.astype(object)[:, None] == cats[None, :]).astype(np.float64)
+    return block, [f"{name}_{_fmt_value(c)}" for c in categories]
+
+
+def _span_names(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 2 else f"{names[0]}..{names[-1]}"
+
+
+def encode(
+    frame: pd.DataFrame,
+    target: str,
+    *,
+    features: Sequence[Hashable] | None = None,
+    categorical: Sequence[Hashable] = (),
+) -> Encoded:
+    """Encode `frame` for training a binary classifier on column `target`.
+
+    `features` picks the feature columns (default: every column but the target);
+    `categorical` names numeric feature columns to one-hot encode instead of standardize
+    (e.g. a rank 1..4). See the module docstring for the rules. Raises DataError when
+    the table cannot be used, naming the column and the reason.
+    """
+    if isinstance(features, str):
+        features = [features]
+    if isinstance(categorical, str):
+        categorical = [categorical]
+    columns = list(frame.columns)
+    if target not in columns:
+        raise DataError(f"There is no column '{target}'; the columns are {_quote_list(columns)}.")
+    if features is None:
+        feature_cols = [c for c in columns if c != target]
+    else:
+        unknown = [c for c in features if c not in columns]
+        if unknown:
+            raise DataError(f"There is no column {_quote_list(unknown)} in the table.")
+        if target in features:
+            raise DataError(f"Column '{target}' is the target; it cannot also be a feature.")
+        feature_cols = list(dict.fromkeys(features))
+    not_features = [c for c in categorical if c not in feature_cols]
+    if not_features:
+        raise DataError(
+            f"Column {_quote_list(not_features)} is marked categorical but is not a feature."
+        )
+    if not feature_cols:
+        raise DataError(f"There are no feature columns besides the target '{target}'.")
+
+    notes: list[str] = []
+    used = frame[[*feature_cols, target]]
+    n_total = len(used)
+    missing = used.isna().to_numpy()
+    row_missing = missing.any(axis=1)
+    n_missing = int(row_missing.sum())
+    if n_missing:
+        per_col = missing.sum(axis=0)
+        worst = used.columns[int(per_col.argmax())]
+        if n_missing * 2 > n_total:
+            raise DataError(
+                f"{n_missing} of {n_total} rows have a missing value (column '{worst}' has "
+                f"{int(per_col.max())}); fill them in or leave that column out."
+            )
+        detail = ", ".join(
+            f"{c}: {int(k)}" for c, k in zip(used.columns, per_col, strict=True) if k
+        )
+        notes.append(
+            f"{n_missing} row{'s' if n_missing != 1 else ''} with missing values dropped ({detail})"
+        )
+    rows = np.flatnonzero(~row_missing)  # original positions, for messages
+    used = used.iloc[rows]
+    if len(used) < MIN_ROWS:
+        raise DataError(
+            f"Only {len(used)} complete rows remain; at least {MIN_ROWS} are needed to train."
+        )
+
+    # Target: exactly two values, 0/1 in sorted order.
+    tcol = used[target]
+    t_numeric = pd.api.types.is_numeric_dtype(tcol)  # bool counts as numeric: False < True
+    t_values = tcol.to_numpy()
+    labels = _sorted_values(t_values, t_numeric)
+    if len(labels) != 2:
+        raise DataError(
+            f"Target column '{target}' has {len(labels)} distinct value"
+            f"{'s' if len(labels) != 1 else ''}; choose a column with exactly two."
+        )
+    negative, positive = labels
+    y = (t_values == positive).astype(np.float64)
+    notes.append(
+        f"target '{target}': {_fmt_value(positive)} is the positive class (1), "
+        f"{_fmt_value(negative)} is 0"
+    )
+
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    standardized: list[str] = []
+    booleans: list[str] = []
+    one_hot_notes: list[str] = []
+    dropped: list[tuple[str, str]] = []  # (column, its single value)
+    for col in feature_cols:
+        series = used[col]
+        label = str(col)
+        numeric = _as_numeric(series, label, rows)
+        if numeric is not None:
+            inf = ~np.isfinite(numeric)
+            if inf.any():
+                n_inf = int(inf.sum())
+                raise DataError(
+                    f"Column '{label}' has {n_inf} infinite value{'s' if n_inf != 1 else ''} "
+                    f"(first at row {_first_row(inf, rows)})."
+                )
+            if np.ptp(numeric) == 0:
+                dropped.append((label, _fmt_value(numeric[0])))
+                continue
+            if col in categorical:
+                cats = sorted(np.unique(numeric).tolist())
+                if len(cats) > MAX_CATEGORIES:
+                    raise DataError(
+                        f"Column '{label}' has {len(cats)} distinct values; it cannot be "
+                        f"one-hot encoded (limit {MAX_CATEGORIES})."
+                    )
+                block, new = _one_hot(numeric, label, cats)
+                blocks.append(block)
+                names += new
+                one_hot_notes.append(f"{label} one-hot encoded into {_span_names(new)}")
+                continue
+            std = numeric.std(ddof=1)
+            blocks.append(((numeric - numeric.mean()) / std)[:, None])
+            names.append(label)
+            standardized.append(label)
+            continue
+        values = series.to_numpy(dtype=object)
+        is_bool = pd.api.types.is_bool_dtype(series) or (
+            pd.api.types.infer_dtype(series, skipna=True) == "boolean"
+        )
+        if is_bool:
+            bools = values.astype(bool)
+            if bools.all() or not bools.any():
+                dropped.append((label, _fmt_value(bools[0])))
+                continue
+            blocks.append(bools.astype(np.float64)[:, None])
+            names.append(label)
+            booleans.append(label)
+            continue
+        values = series.astype(str).to_numpy(dtype=object)  # dates, mixed types: as text
+        cats = sorted(pd.unique(values).tolist())
+        if len(cats) == 1:
+            dropped.append((label, repr(cats[0])))
+            continue
+        if len(cats) > MAX_CATEGORIES:
+            raise DataError(
+                f"Column '{label}' has {len(cats)} distinct text values; it cannot be "
+                f"one-hot encoded (limit {MAX_CATEGORIES})."
+            )
+        block, new = _one_hot(values, label, cats)
+        blocks.append(block)
+        names += new
+        one_hot_notes.append(f"{label} one-hot encoded into {_span_names(new)}")
+
+    if not names:
+        raise DataError(
+            "No usable feature remains: every feature column has a single value "
+            f"({', '.join(f'{c} = {v}' for c, v in dropped)})."
+        )
+    if len(names) > MAX_FEATURES:
+        raise DataError(
+            f"The encoded table would have {len(names)} features; the limit is "
+            f"{MAX_FEATURES} (each one-hot category counts as one)."
+        )
+    if standardized:
+        notes.append(f"{', '.join(standardized)} standardized (mean 0, sample std 1)")
+    notes += one_hot_notes
+    if booleans:
+        notes.append(f"{', '.join(booleans)} encoded as 0/1")
+    notes += [f"{c} dropped: every row has the same value ({v})" for c, v in dropped]
+
+    X = np.hstack(blocks).astype(np.float64)
+    return Encoded(
+        X=X,
+        y=y,
+        feature_names=tuple(names),
+        target_name=str(target),
+        positive_label=_fmt_value(positive),
+        notes=tuple(notes),
+    )
