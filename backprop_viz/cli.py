@@ -8,50 +8,19 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-import numpy as np
-
 from .admissions import load_admissions, prepare_lesson
-from .backprop import StepTrace
 from .config import StepConfig, config_to_dict, load_config, trace_to_dict
 from .errors import BackpropVizError
 from .gradcheck import gradient_check
 from .lesson import LESSON_EPOCHS, LESSON_HIDDEN, LESSON_LEARNING_RATE, LESSON_SEED, run_lesson
 from .presets import STEP_PRESETS, load_preset
+from .report import describe_step
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One clear line on stderr and exit 2, as for every other bad input.
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def layer_names(n_layers: int) -> list[str]:
-    """Names of the unit layers, inputs first: input, hidden (numbered if several), output."""
-    hidden = n_layers - 1
-    mids = ["hidden layer"] if hidden == 1 else [f"hidden layer {i}" for i in range(1, hidden + 1)]
-    return ["input layer", *mids, "output layer"]
-
-
-def describe_step(trace: StepTrace, cfg: StepConfig) -> str:
-    """Human-readable step: the lesson's two blocks first, then the forward values and loss."""
-    out = trace_to_dict(trace, cfg)
-    names = layer_names(trace.network.n_layers)
-    lines = []
-    for i in range(trace.network.n_layers - 1, -1, -1):
-        lines.append(f"Change in weights for {names[i]} to {names[i + 1]}:")
-        lines.append(str(np.asarray(out["weight_deltas"][i])))
-    if out["bias_deltas"] is not None:
-        for i, d in enumerate(out["bias_deltas"]):
-            lines.append(f"Change in biases of {names[i + 1]}: {np.asarray(d)}")
-    lines.append("")
-    for i, layer in enumerate(out["forward"]):
-        lines.append(
-            f"{names[i + 1]}: weighted sum {np.asarray(layer['weighted_sum'])}, "
-            f"output {np.asarray(layer['output'])}"
-        )
-    lines.append(f"error y - y_hat: {np.asarray(out['error'])}")
-    lines.append(f"loss before: {trace.loss_before!r}  after: {trace.loss_after!r}")
-    return "\n".join(lines)
 
 
 def _step_config(args: argparse.Namespace) -> StepConfig:
@@ -65,7 +34,7 @@ def cmd_step(args: argparse.Namespace) -> str:
         return json.dumps(
             {"config": config_to_dict(cfg), **trace_to_dict(trace, cfg)}, allow_nan=False
         )
-    return describe_step(trace, cfg)
+    return describe_step(trace)
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> str:
