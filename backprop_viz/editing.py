@@ -74,10 +74,13 @@ def check_limits(cfg: Config) -> None:
 
 
 def validated(cfg: Config) -> tuple[Config, StepConfig]:
-    """Normalize, check the step view's limits, and parse: (canonical dict, StepConfig)."""
+    """Normalize, check the step view's limits, parse, and make sure the step itself runs
+    (no overflow): (canonical dict, StepConfig)."""
     norm = normalize(cfg)
     check_limits(norm)
-    return norm, parse_config(norm)
+    parsed = parse_config(norm)
+    parsed.step()
+    return norm, parsed
 
 
 def _random_matrix(rng: np.random.Generator, n_in: int, n_out: int) -> list[list[float]]:

@@ -1,0 +1,129 @@
+"""The step view's session state, in one place: the current valid configuration and history.
+
+Every change goes through `propose`, which validates a candidate configuration and either
+adopts it or records a message for the control that proposed it, keeping the last valid
+state. Widget keys carry a generation number: when the configuration changes from outside
+a widget (a preset, a step, Undo), the generation moves on and every widget re-reads it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+from ..editing import Config, preset_config, validated, with_parameters
+from ..errors import BackpropVizError
+
+KEY = "step_view_state"
+DEFAULT_PRESET = "lesson-step"
+CUSTOM = "custom"
+
+
+@dataclass
+class StepState:
+    """What the step view remembers between reruns."""
+
+    cfg: Config
+    preset: str
+    base: Config  # the configuration before the first applied step (for Reset)
+    # (configuration, number of recorded losses) before each Apply / Take N steps
+    history: list[tuple[Config, int]] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)  # E before each applied step
+    generation: int = 0  # bumped whenever widgets must re-read the configuration
+    errors: dict[str, str] = field(default_factory=dict)  # control -> message
+    notice: str | None = None  # a one-off message for the top of the page
+    # The configuration when this generation began: the weight grids edit relative to it.
+    grid_base: Config | None = None
+    link_checked: bool = False  # the page's link (?preset= / ?config=) was read once
+
+    def key(self, name: str) -> str:
+        """A widget key for this generation."""
+        return f"step_{name}_g{self.generation}"
+
+    def refresh_widgets(self) -> None:
+        """Make every widget re-read the configuration on the next render."""
+        self.generation += 1
+        self.grid_base = copy.deepcopy(self.cfg)
+
+
+def new_state(cfg: Config | None = None, preset: str = DEFAULT_PRESET) -> StepState:
+    """A fresh state from a configuration (default: the preset's)."""
+    cfg = cfg if cfg is not None else preset_config(preset)
+    return StepState(cfg=cfg, preset=preset, base=copy.deepcopy(cfg), grid_base=copy.deepcopy(cfg))
+
+
+def get_state() -> StepState:
+    """This session's step state (created on first use)."""
+    if KEY not in st.session_state:
+        st.session_state[KEY] = new_state()
+    return st.session_state[KEY]
+
+
+def propose(
+    state: StepState, control: str, candidate: Config, *, weights_only: bool = False
+) -> bool:
+    """Adopt `candidate` if valid; otherwise keep the last valid state and note why.
+
+    A change of anything but the weights starts a new stepping history.
+    """
+    try:
+        cfg, _ = validated(candidate)
+    except BackpropVizError as exc:
+        state.errors[control] = str(exc)
+        return False
+    state.errors.pop(control, None)
+    state.cfg = cfg
+    if not weights_only:
+        state.base = copy.deepcopy(cfg)
+        state.history.clear()
+        state.losses.clear()
+    return True
+
+
+def load(state: StepState, cfg: Config, preset: str) -> None:
+    """Replace everything with a new configuration (a preset, an import, a link)."""
+    state.cfg = cfg
+    state.preset = preset
+    state.base = copy.deepcopy(cfg)
+    state.history.clear()
+    state.losses.clear()
+    state.errors.clear()
+    state.refresh_widgets()
+
+
+def apply_steps(
+    state: StepState,
+    weights: list[np.ndarray],
+    biases: list[np.ndarray] | None,
+    losses_before: list[float],
+) -> None:
+    """Record steps that moved the parameters to (weights, biases)."""
+    state.history.append((copy.deepcopy(state.cfg), len(state.losses)))
+    state.losses.extend(losses_before)
+    state.cfg = with_parameters(state.cfg, weights, biases)
+    state.refresh_widgets()
+
+
+def undo(state: StepState) -> None:
+    """Go back to the parameters before the last Apply (or Take N steps)."""
+    if not state.history:
+        return
+    state.cfg, n_losses = state.history.pop()
+    del state.losses[n_losses:]
+    state.refresh_widgets()
+
+
+def reset(state: StepState) -> None:
+    """Back to the parameters before the first applied step."""
+    state.cfg = copy.deepcopy(state.base)
+    state.history.clear()
+    state.losses.clear()
+    state.refresh_widgets()
+
+
+def is_modified(state: StepState) -> bool:
+    """Whether the configuration differs from the preset it started from."""
+    return state.preset == CUSTOM or state.cfg != preset_config(state.preset)
