@@ -197,7 +197,7 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
             "mode": "text",
             "x": mids[:, 0].tolist(),
             "y": mids[:, 1].tolist(),
-            "textfont": {"size": 11, "color": "#333"},
+            "textfont": {"size": 11, "color": "#222", "shadow": "auto"},
             "hoverinfo": "skip",
             "name": "edge values",
             **first[9],
@@ -276,8 +276,8 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
     ]
     layout = {
         "title": _title(stages[0], 0, count),
-        "height": int(max(380, 95 * tallest + 230)),
-        "margin": {"l": 20, "r": 20, "t": 90, "b": 110},
+        "height": int(max(470, 110 * tallest + 200)),
+        "margin": {"l": 20, "r": 20, "t": 90, "b": 120},
         "showlegend": False,
         "plot_bgcolor": "white",
         "hovermode": "closest",

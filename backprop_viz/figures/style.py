@@ -65,21 +65,21 @@ def play_controls(
                 "direction": "left",
                 "showactive": False,
                 "x": 0.0,
-                "y": -0.02,
+                "y": -0.04,
                 "xanchor": "left",
                 "yanchor": "top",
-                "pad": {"t": 10, "r": 10},
+                "pad": {"t": 0, "r": 0},
                 "buttons": [play, pause],
             }
         ],
         "sliders": [
             {
                 "active": 0,
-                "x": 0.2,
-                "len": 0.8,
-                "y": -0.02,
+                "x": 0.3,
+                "len": 0.7,
+                "y": -0.04,
                 "yanchor": "top",
-                "pad": {"t": 10},
+                "pad": {"t": 0},
                 "currentvalue": {"prefix": prefix, "font": {"size": 12}},
                 "steps": steps,
             }
