@@ -1,0 +1,161 @@
+"""Pure pieces of the step view: stages, the diagram dict, edits, links, the loss slice."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from backprop_viz.backprop import step
+from backprop_viz.editing import (
+    check_limits,
+    decode_link,
+    encode_link,
+    preset_config,
+    randomize,
+    resize,
+    set_biases,
+)
+from backprop_viz.errors import ConfigError
+from backprop_viz.figures.network import network_figure, weights_figure
+from backprop_viz.figures.step_charts import loss_slice_figure, loss_steps_figure
+from backprop_viz.landscape import loss_slice
+from backprop_viz.network import Network
+from backprop_viz.presets import load_preset
+from backprop_viz.stages import build_stages, fmt, tex
+
+
+def test_stage_order_follows_the_lesson():
+    stages = build_stages(load_preset("lesson-step").step())
+    assert [s.key for s in stages] == [
+        "inputs",
+        "sum-1",
+        "act-1",
+        "sum-2",
+        "act-2",
+        "error",
+        "delta-out",
+        "back-1",
+        "delta-1",
+        "steps",
+        "new",
+    ]
+    by = {s.key: s for s in stages}
+    assert "h = Σ w·x = (0.24, −0.46)" in by["sum-1"].caption
+    assert "0.115" in by["error"].caption
+    # The backward stage lights the output layer's edges with δ·w and nothing else.
+    back = by["back-1"]
+    assert back.edge_values[0] is None and back.edge_quantity == "δ·w"
+    trace = load_preset("lesson-step").step()
+    np.testing.assert_array_equal(back.edge_values[1], trace.layers[1].edge_error[0])
+    np.testing.assert_array_equal(by["steps"].edge_values[0], trace.layers[0].weight_delta)
+
+
+def test_deep_network_stays_within_twenty_frames():
+    net = Network.random([6, 6, 6, 6, 3], seed=0, biases=True)
+    trace = step(net, np.linspace(-1, 1, 6), [0.2, 0.5, 0.9], 0.1)
+    fig = network_figure(trace)
+    assert len(fig["frames"]) <= 20
+    assert len(fig["data"]) == 13
+    go.Figure(fig)  # the dict is a valid Plotly figure
+    assert len(json.dumps(fig)) < 400_000
+
+
+def test_lesson_diagram_is_small_and_valid():
+    fig = network_figure(load_preset("lesson-step").step())
+    size = len(json.dumps(fig, allow_nan=False))
+    assert size <= 150_000
+    go.Figure(fig)
+    assert fig["layout"]["sliders"][0]["steps"][0]["args"][0] == ["inputs"]
+    assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"].endswith("Play")
+    # Every frame updates the same 11 traces and carries its caption.
+    for frame in fig["frames"]:
+        assert frame["traces"] == list(range(11)) and "<b>" in frame["layout"]["title"]["text"]
+
+
+def test_edges_are_binned_by_sign_and_labelled():
+    trace = load_preset("lesson-step").step()
+    fig = network_figure(trace)
+    first = fig["frames"][0]["data"]
+    # Frame 1 lights every edge by its weight: 5 positive and 3 negative edges.
+    positive = sum(len(t["x"]) // 3 for t in first[1:5])
+    negative = sum(len(t["x"]) // 3 for t in first[5:9])
+    assert (positive, negative) == (5, 3)
+    assert first[9]["text"] == ["0.5", "−0.6", "0.1", "−0.2", "0.1", "0.7", "0.1", "−0.3"]
+
+
+def test_hover_carries_exact_numbers():
+    trace = load_preset("lesson-step").step()
+    edges = network_figure(trace)["data"][12]["hovertext"]
+    assert len(edges) == 8
+    assert "Δw = η·δ·a = 0.008040473948" in edges[6]
+    assert "w·x = 0.25" in edges[0]
+
+
+def test_weights_figure():
+    fig = weights_figure(Network.random([3, 4, 1], seed=1), "trained", ["a", "b", "c"])
+    go.Figure(fig)
+    assert fig["data"][9]["text"][:3] == ["a", "b", "c"]
+
+
+def test_number_formats():
+    assert fmt(-0.000708) == "−0.000708" and fmt(0) == "0" and fmt(12345.6) == "1.235e+04"
+    assert tex(3.54e-5) == r"3.54\times 10^{-5}" and tex(-0.2, paren=True) == "(-0.2)"
+
+
+def test_resize_keeps_overlapping_values():
+    cfg = preset_config("lesson-step")
+    big = resize(cfg, 4, [3, 2], 2, seed=1)
+    assert [np.shape(w) for w in big["weights"]] == [(4, 3), (3, 2), (2, 2)]
+    assert np.asarray(big["weights"][0])[:3, :2].tolist() == cfg["weights"][0]
+    assert np.asarray(big["weights"][2])[:, :1].tolist() == cfg["weights"][1]
+    assert big["inputs"] == [0.5, 0.1, -0.2, 0.5] and big["targets"] == [0.6, 0.5]
+    assert resize(big, 3, [2], 1) == cfg
+
+
+def test_randomize_is_seeded_and_rounded():
+    cfg = set_biases(preset_config("lesson-step"), True)
+    a, b = randomize(cfg, 4), randomize(cfg, 4)
+    assert a == b and a != randomize(cfg, 5)
+    assert all(round(v, 2) == v for row in a["weights"][0] for v in row)
+
+
+def test_limits():
+    cfg = preset_config("lesson-step")
+    check_limits(cfg)
+    with pytest.raises(ConfigError, match="between"):
+        check_limits({**cfg, "weights": [cfg["weights"][0], [[2000.0], [0.0]]]})
+    with pytest.raises(ConfigError, match="1 to 6 inputs"):
+        check_limits({**cfg, "inputs": [0.0] * 7})
+
+
+def test_links_round_trip_and_refuse_damage():
+    cfg = preset_config("two-output-biases")
+    code = encode_link(cfg)
+    assert decode_link({"config": code}) == cfg
+    assert decode_link({"preset": "worked-example"}) == preset_config("worked-example")
+    assert decode_link({}) is None
+    for bad in ({"config": code[:-4]}, {"config": "AAAA"}, {"config": ""}):
+        with pytest.raises(ConfigError):
+            decode_link(bad)
+
+
+def test_loss_slice_slope_is_the_numeric_slope():
+    cfg = load_preset("two-output-biases")
+    for kind, layer, index in (("weight", 0, (1, 0)), ("bias", 1, (1,))):
+        s = loss_slice(
+            cfg.network, cfg.inputs, cfg.targets, kind, layer, index, span=1e-3, points=3
+        )
+        numeric = (s.losses[2] - s.losses[0]) / (s.values[2] - s.values[0])
+        assert s.slope == pytest.approx(numeric, rel=1e-5)
+        assert s.losses[1] == pytest.approx(s.loss, rel=1e-14)
+    fig = loss_slice_figure(s, "b")
+    go.Figure(fig)
+    with pytest.raises(ConfigError):
+        loss_slice(cfg.network, cfg.inputs, cfg.targets, "weight", 5, (0, 0))
+
+
+def test_loss_steps_figure():
+    fig = loss_steps_figure([0.3, 0.2, 0.1])
+    go.Figure(fig)
+    assert fig["data"][0]["y"] == [0.3, 0.2, 0.1]
