@@ -1,0 +1,164 @@
+"""Slider-to-screen latency of a Streamlit app, compared with the trivial floor page.
+
+    python benchmarks/slider_latency.py [--app PATH --slider LABEL --value-selector CSS]
+                                        [--steps 30] [--rounds 3]
+
+Starts benchmarks/trivial_app.py (and the app, if given) and measures them in the same run
+with the same browser: each step presses an arrow key on the slider and times, in the page,
+how long until the value element shows a new text (see tests/browser/harness.py). The apps
+are measured in alternating rounds so that load from elsewhere on the machine hits both
+alike. Prints p50/p90 per app and the ratio app/trivial.
+
+Importable: `measure_apps`, `summarize` and `report` are meant for later benchmarks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    # Run as a script, only benchmarks/ is on the path; the harness lives in tests/browser.
+    sys.path.insert(0, str(REPO_ROOT))
+
+from playwright.sync_api import Locator, Page, sync_playwright  # noqa: E402
+
+from tests.browser.harness import (  # noqa: E402
+    StreamlitServer,
+    launch_browser,
+    measure_slider_latency,
+    open_app,
+    percentile,
+)
+
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """An app to measure: its script, the slider to move and the element that shows it."""
+
+    name: str
+    script: Path
+    slider_label: str
+    value_selector: str
+
+
+TRIVIAL = AppSpec(
+    name="trivial",
+    script=REPO_ROOT / "benchmarks" / "trivial_app.py",
+    slider_label="Value",
+    value_selector='[data-testid="stMetricValue"]',
+)
+
+
+def _room(slider: Locator, key: str) -> int:
+    """How many presses of `key` the range input can still take."""
+    low, high, value, step = slider.evaluate(
+        "el => [el.min, el.max, el.value, el.step].map(Number)"
+    )
+    step = step or 1
+    return int((high - value) / step) if key == "ArrowRight" else int((value - low) / step)
+
+
+def _measure_round(page: Page, spec: AppSpec, steps: int) -> list[float]:
+    """`steps` timed presses, towards whichever end of the slider has room for them."""
+    slider = page.get_by_role("slider", name=spec.slider_label)
+    key = "ArrowRight" if _room(slider, "ArrowRight") >= steps else "ArrowLeft"
+    if _room(slider, key) < steps:
+        raise ValueError(f"slider {spec.slider_label!r} of {spec.name} has no room for {steps}")
+    return measure_slider_latency(page, spec.slider_label, spec.value_selector, steps, key)
+
+
+def measure_apps(
+    specs: Sequence[AppSpec], steps: int = 30, rounds: int = 3, warmup: int = 2
+) -> dict[str, list[float]]:
+    """Measure every app in one browser; return each app's `steps` latencies in ms.
+
+    The steps are split into `rounds` that alternate between the apps. `warmup` untimed
+    steps per app come first (first renders after a load are slower than the rest).
+    """
+    if steps < 1 or rounds < 1:
+        raise ValueError("steps and rounds must be at least 1")
+    rounds = min(rounds, steps)
+    per_round = [steps // rounds + (1 if i < steps % rounds else 0) for i in range(rounds)]
+    results: dict[str, list[float]] = {spec.name: [] for spec in specs}
+    with ExitStack() as stack:
+        playwright = stack.enter_context(sync_playwright())
+        servers = [stack.enter_context(StreamlitServer(spec.script)) for spec in specs]
+        browser = launch_browser(playwright)
+        stack.callback(browser.close)
+        pages: list[Page] = []
+        for spec, server in zip(specs, servers, strict=True):
+            context = browser.new_context(viewport=VIEWPORT)
+            page = context.new_page()
+            open_app(page, server.url)
+            if warmup:
+                _measure_round(page, spec, warmup)
+            pages.append(page)
+        for count in per_round:
+            for spec, page in zip(specs, pages, strict=True):
+                results[spec.name].extend(_measure_round(page, spec, count))
+    return results
+
+
+def summarize(latencies: Sequence[float]) -> dict[str, float]:
+    """p50, p90, min and max of a list of latencies (ms)."""
+    return {
+        "n": float(len(latencies)),
+        "p50": percentile(latencies, 50),
+        "p90": percentile(latencies, 90),
+        "min": min(latencies),
+        "max": max(latencies),
+    }
+
+
+def report(results: dict[str, list[float]], baseline: str = TRIVIAL.name) -> str:
+    """A small table of the results, with each app's ratio to `baseline`."""
+    lines = [f"{'app':<12} {'n':>4} {'p50 ms':>8} {'p90 ms':>8} {'min':>7} {'max':>7}"]
+    stats = {name: summarize(values) for name, values in results.items()}
+    for name, s in stats.items():
+        lines.append(
+            f"{name:<12} {int(s['n']):>4} {s['p50']:>8.1f} {s['p90']:>8.1f} "
+            f"{s['min']:>7.1f} {s['max']:>7.1f}"
+        )
+    base = stats.get(baseline)
+    for name, s in stats.items():
+        if base is not None and name != baseline:
+            lines.append(
+                f"ratio {name}/{baseline}: p50 {s['p50'] / base['p50']:.2f}x, "
+                f"p90 {s['p90'] / base['p90']:.2f}x"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--app", type=Path, help="Streamlit script to compare with the floor")
+    parser.add_argument("--slider", default="Value", help="label of the app's slider")
+    parser.add_argument(
+        "--value-selector",
+        default='[data-testid="stMetricValue"]',
+        help="CSS selector of the element whose text shows the slider's effect",
+    )
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per app")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed steps per app first")
+    args = parser.parse_args(argv)
+
+    specs = [TRIVIAL]
+    if args.app is not None:
+        specs.append(AppSpec(args.app.stem, args.app.resolve(), args.slider, args.value_selector))
+    results = measure_apps(specs, steps=args.steps, rounds=args.rounds, warmup=args.warmup)
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
