@@ -31,18 +31,16 @@ def backward(network: Network, weights: Sequence[Array], fwd: Forward, targets: 
     The output layer's error is −∂E/∂ŷ (y − ŷ for squared error); a hidden unit j's error
     is Σ_k δ_k·w_jk, the next layer's error terms scaled back by the weights; δ = error·f′(h).
     """
-    n = len(weights)
-    errors: list[Array] = [np.empty(0)] * n
-    terms: list[Array] = [np.empty(0)] * n
-    out = network.activations[-1]
-    errors[-1], terms[-1] = network.loss.output_signal(
-        targets, fwd.outputs[-1], fwd.weighted_sums[-1], out
+    error, term = network.loss.output_signal(
+        targets, fwd.outputs[-1], fwd.weighted_sums[-1], network.activations[-1]
     )
-    for i in range(n - 2, -1, -1):
-        errors[i] = terms[i + 1] @ weights[i + 1].mT
-        act = network.activations[i]
-        terms[i] = errors[i] * act.derivative(fwd.weighted_sums[i], fwd.outputs[i])
-    return Backward(tuple(errors), tuple(terms))
+    errors, terms = [error], [term]  # built output-first, reversed at the end
+    for i in range(len(weights) - 2, -1, -1):
+        error = term @ weights[i + 1].mT
+        term = error * network.activations[i].derivative(fwd.weighted_sums[i], fwd.outputs[i])
+        errors.append(error)
+        terms.append(term)
+    return Backward(tuple(reversed(errors)), tuple(reversed(terms)))
 
 
 def parameter_steps(

@@ -70,11 +70,6 @@ def accuracy(outputs: Array, targets: Array) -> float:
     return np.count_nonzero((outputs > 0.5) == (targets > 0.5)) / targets.size
 
 
-def _finite(params: Iterable[Array]) -> bool:
-    # One sum per array: any inf or NaN (or a sum overflowing, itself divergence) shows.
-    return math.isfinite(sum(float(p.sum()) for p in params))
-
-
 def train(
     network: Network,
     inputs: Array,
@@ -145,24 +140,35 @@ def train(
     pending: list[tuple[list[Array], list[Array] | None, Array]] = []
     y_pos = y > 0.5
 
-    def score_chunk(first: int) -> None:
+    def score_chunk(first: int) -> int | None:
+        """Score the pending epochs; return the index of the first whose parameters are
+        not finite (then only the epochs before it are scored and kept)."""
         if not pending:
-            return
-        stop = first + len(pending)
-        outs = np.stack([p[2] for p in pending])
-        acc_hist[first:stop] = np.count_nonzero((outs > 0.5) == y_pos, axis=(-2, -1)) / y.size
-        if not has_test:
-            pending.clear()
-            return
+            return None
         ws = [np.stack([p[0][i] for p in pending]) for i in range(network.n_layers)]
         bs = None
         if biases is not None:
             bs = [np.stack([p[1][i] for p in pending]) for i in range(network.n_layers)]
-        tf = forward(network, ws, bs, xt)
-        test_hist[first:stop] = loss.report_each(yt, tf.output, tf.weighted_sums[-1])
-        hits = (tf.output > 0.5) == (yt > 0.5)
-        test_acc_hist[first:stop] = np.count_nonzero(hits, axis=(-2, -1)) / yt.size
+        finite = np.ones(len(pending), dtype=bool)
+        for arr in ws + (bs or []):
+            finite &= np.isfinite(arr).reshape(len(pending), -1).all(axis=1)
+        bad = None if finite.all() else int(np.argmin(finite))
+        if bad is not None:
+            del pending[bad:]
+            ws = [w[:bad] for w in ws]
+            bs = None if bs is None else [b[:bad] for b in bs]
+        if pending:
+            stop = first + len(pending)
+            outs = np.stack([p[2] for p in pending])
+            hits = np.count_nonzero((outs > 0.5) == y_pos, axis=(-2, -1))
+            acc_hist[first:stop] = hits / y.size
+            if has_test:
+                tf = forward(network, ws, bs, xt)
+                test_hist[first:stop] = loss.report_each(yt, tf.output, tf.weighted_sums[-1])
+                hits = (tf.output > 0.5) == (yt > 0.5)
+                test_acc_hist[first:stop] = np.count_nonzero(hits, axis=(-2, -1)) / yt.size
         pending.clear()
+        return bad
 
     def apply(ws: list[Array], bs: list[Array] | None, fwd: Forward, ys: Array):
         # New arrays, not in-place updates: the previous ones stay valid as a fallback.
@@ -177,6 +183,7 @@ def train(
     # because entering one costs as much as a small array operation.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         fwd = forward(network, weights, biases, x)
+        chunk_base = weights, biases  # the parameters before the first pending epoch
         for epoch in range(epochs):
             last = weights, biases
             if batch_size == n:
@@ -190,16 +197,12 @@ def train(
             # This forward both scores the epoch and starts the next batch step.
             fwd = forward(network, weights, biases, x)
             value = loss.report(y, fwd.output, fwd.weighted_sums[-1])
-            finite = _finite(weights) and (biases is None or _finite(biases))
-            if not (finite and math.isfinite(value) and value <= DIVERGENCE_LOSS):
+            # A NaN or infinite weight shows in the loss; the rare one hidden behind a
+            # saturated sigmoid is caught when the chunk is scored (see score_chunk).
+            if not (math.isfinite(value) and value <= DIVERGENCE_LOSS):
                 weights, biases = last
-                diverged = True
                 what = f"{value:.3g}" if math.isfinite(value) else "NaN or infinite"
-                message = (
-                    f"Training diverged at epoch {epoch + 1}: the loss became {what}. "
-                    f"Kept the weights from epoch {epoch}. Try a smaller learning rate "
-                    f"(e.g. {lr / 10:g})."
-                )
+                diverged, message = True, f"the loss became {what}"
                 break
             hist[epoch] = value
             pending.append((weights, biases, fwd.output))
@@ -209,11 +212,32 @@ def train(
                     Snapshot(epoch, tuple(weights), None if biases is None else tuple(biases))
                 )
             done = epoch + 1
-            if len(pending) == chunk:
-                score_chunk(done - chunk)
+            if len(pending) == chunk or done == epochs:
+                entries = list(pending)
+                bad = score_chunk(done - len(entries))
+                if bad is not None:
+                    done -= len(entries) - bad
+                    weights, biases = entries[bad - 1][:2] if bad else chunk_base
+                    diverged, message = True, "a weight became NaN or infinite"
+                    break
+                chunk_base = weights, biases
             if progress is not None and (done % report_every == 0 or done == epochs):
                 progress(done, epochs)
-        score_chunk(done - len(pending))
+        if diverged and pending:
+            # The epochs since the last chunk may already hold a non-finite weight.
+            entries = list(pending)
+            first = done - len(entries)
+            bad = score_chunk(first)
+            if bad is not None:
+                done = first + bad
+                weights, biases = entries[bad - 1][:2] if bad else chunk_base
+                message = "a weight became NaN or infinite"
+    if diverged:
+        snapshots = [s for s in snapshots if s.epoch < done]
+        message = (
+            f"Training diverged at epoch {done + 1}: {message}. Kept the weights from "
+            f"epoch {done}. Try a smaller learning rate (e.g. {lr / 10:g})."
+        )
 
     return TrainResult(
         initial=network,

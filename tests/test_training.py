@@ -215,3 +215,30 @@ def test_bad_training_data(small):
         train(Network.random([4, 1], seed=0), x, y, epochs=2, learning_rate=0.1)
     with pytest.raises(ConfigError, match="targets"):
         train(Network.random([4, 1], seed=0), small[0], y[:5], epochs=2, learning_rate=0.1)
+
+
+def test_infinite_weight_behind_a_saturated_output_is_caught(monkeypatch):
+    # An infinite output weight saturates the sigmoid at ŷ = 1 = y, so the loss stays
+    # finite (0): only the chunk's finiteness check can see it.
+    import backprop_viz.training as training
+
+    real = training.parameter_steps
+    calls = {"n": 0}
+
+    def poisoned(fwd, bwd, lr, with_biases=True):
+        dw, db = real(fwd, bwd, lr, with_biases)
+        calls["n"] += 1
+        if calls["n"] == 3:
+            dw[1] = np.full_like(dw[1], np.inf)
+        return dw, db
+
+    monkeypatch.setattr(training, "parameter_steps", poisoned)
+    net = Network.build([[[1.0]], [[1.0]]])
+    result = train(
+        net, [[1.0], [2.0]], [[1.0], [1.0]], epochs=20, learning_rate=0.5, snapshot_epochs=range(20)
+    )
+    assert result.diverged and "weight became NaN or infinite" in result.message
+    assert result.epochs_run == 2 and len(result.snapshots) == 2
+    assert all(np.all(np.isfinite(w)) for w in result.network.weights)
+    np.testing.assert_array_equal(result.network.weights[1], result.snapshots[-1].weights[1])
+    assert result.accuracy_history.shape == (2,)
