@@ -1,13 +1,19 @@
 """Slider-to-screen latency of a Streamlit app, compared with the trivial floor page.
 
     python benchmarks/slider_latency.py [--app PATH --slider LABEL --value-selector CSS]
-                                        [--steps 30] [--rounds 3]
+                                        [--steps 30] [--rounds 3] [--option KEY=VALUE ...]
 
 Starts benchmarks/trivial_app.py (and the app, if given) and measures them in the same run
 with the same browser: each step presses an arrow key on the slider and times, in the page,
 how long until the value element shows a new text (see tests/browser/harness.py). The apps
 are measured in alternating rounds so that load from elsewhere on the machine hits both
-alike. Prints p50/p90 per app and the ratio app/trivial.
+alike. Prints p50/p90 per app and the ratio app/trivial. `--option` passes a Streamlit
+option to every server, e.g. `--option runner.postScriptGC=false` (on top of
+.streamlit/config.toml, which applies as the servers run from the repository root).
+
+Measured here (Streamlit 1.67): with the default runner.postScriptGC=true the floor is
+p50 ~160 ms, because the gc.collect(2) after each run holds the GIL for ~100-150 ms
+while the run's messages wait to be sent; with it off the floor is p50 ~70 ms.
 
 Importable: `measure_apps`, `summarize` and `report` are meant for later benchmarks.
 """
@@ -76,12 +82,17 @@ def _measure_round(page: Page, spec: AppSpec, steps: int) -> list[float]:
 
 
 def measure_apps(
-    specs: Sequence[AppSpec], steps: int = 30, rounds: int = 3, warmup: int = 2
+    specs: Sequence[AppSpec],
+    steps: int = 30,
+    rounds: int = 3,
+    warmup: int = 2,
+    server_args: Sequence[str] = (),
 ) -> dict[str, list[float]]:
     """Measure every app in one browser; return each app's `steps` latencies in ms.
 
     The steps are split into `rounds` that alternate between the apps. `warmup` untimed
     steps per app come first (first renders after a load are slower than the rest).
+    `server_args` are extra `streamlit run` arguments given to every server alike.
     """
     if steps < 1 or rounds < 1:
         raise ValueError("steps and rounds must be at least 1")
@@ -90,7 +101,10 @@ def measure_apps(
     results: dict[str, list[float]] = {spec.name: [] for spec in specs}
     with ExitStack() as stack:
         playwright = stack.enter_context(sync_playwright())
-        servers = [stack.enter_context(StreamlitServer(spec.script)) for spec in specs]
+        servers = [
+            stack.enter_context(StreamlitServer(spec.script, extra_args=server_args))
+            for spec in specs
+        ]
         browser = launch_browser(playwright)
         stack.callback(browser.close)
         pages: list[Page] = []
@@ -150,12 +164,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=30, help="timed steps per app")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps per app first")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Streamlit option for every server, e.g. runner.postScriptGC=false (repeatable)",
+    )
     args = parser.parse_args(argv)
+    server_args: list[str] = []
+    for option in args.option:
+        key, sep, value = option.partition("=")
+        if not sep or not key:
+            parser.error(f"--option wants KEY=VALUE, got {option!r}")
+        server_args += [f"--{key}", value]
 
     specs = [TRIVIAL]
     if args.app is not None:
         specs.append(AppSpec(args.app.stem, args.app.resolve(), args.slider, args.value_selector))
-    results = measure_apps(specs, steps=args.steps, rounds=args.rounds, warmup=args.warmup)
+    results = measure_apps(
+        specs, steps=args.steps, rounds=args.rounds, warmup=args.warmup, server_args=server_args
+    )
+    if server_args:
+        print("streamlit options:", " ".join(server_args))
     print(report(results))
     return 0
 
