@@ -1,0 +1,202 @@
+"""Training figures: frames, values against the run, the decision boundary against the
+network's own predictions, and sizes."""
+
+import base64
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from backprop_viz.admissions import AdmissionsSource, synthetic_admissions
+from backprop_viz.figures.training import (
+    GRID,
+    LEVELS,
+    MAX_CURVE_POINTS,
+    PER_PARAMETER_LINES,
+    boundary_figure,
+    frame_name,
+    loss_figure,
+    parameter_names,
+    training_figures,
+    typed_array,
+)
+from backprop_viz.trainer import (
+    LESSON_SPEC,
+    MAX_FRAMES,
+    PRESETS,
+    dataset_2d,
+    dataset_admissions,
+    frame_checkpoints,
+    start_run,
+)
+
+MB = 1024 * 1024
+DTYPES = {"f8": "<f8", "f4": "<f4", "i4": "<i4", "u1": "u1"}
+
+
+def decode(value):
+    """A Plotly typed-array spec (or a plain list) as a NumPy array."""
+    if isinstance(value, dict):
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=DTYPES[value["dtype"]])
+        if "shape" in value:
+            arr = arr.reshape([int(n) for n in value["shape"].split(",")])
+        return arr
+    return np.asarray(value)
+
+
+@pytest.fixture(scope="module")
+def xor():
+    spec = PRESETS["xor"].spec
+    data = dataset_2d(spec)
+    return start_run(spec, data), data
+
+
+@pytest.fixture(scope="module")
+def spirals():
+    spec = PRESETS["spirals"].spec
+    data = dataset_2d(spec)
+    return start_run(spec, data), data
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    frame = synthetic_admissions()
+    data = dataset_admissions(AdmissionsSource(frame, "synthetic", synthetic=True, path=None))
+    return start_run(LESSON_SPEC, data), data
+
+
+def test_typed_arrays_round_trip():
+    values = np.array([[0.5, -1.25, 3.0], [1e-9, 2.0, np.pi]])
+    spec = typed_array(values)
+    assert spec["dtype"] == "f8" and spec["shape"] == "2, 3"
+    np.testing.assert_array_equal(decode(spec), values)
+    np.testing.assert_array_equal(decode(typed_array([1, 2, 300], "int32")), [1, 2, 300])
+    assert decode(typed_array([0, 7, 200], "uint8")).tolist() == [0, 7, 200]
+
+
+def test_loss_curves_grow_frame_by_frame_to_the_whole_history(xor):
+    run, _ = xor
+    fig = training_figures(run, dataset_2d(PRESETS["xor"].spec))["loss"]
+    frames = fig["frames"]
+    epochs = [c.epochs for c in frame_checkpoints(run)]
+    assert [f["name"] for f in frames] == [frame_name(k) for k in epochs]
+    assert 2 <= len(frames) <= MAX_FRAMES
+    train, test = fig["data"]
+    x = decode(train["x"])
+    assert len(x) <= MAX_CURVE_POINTS + MAX_FRAMES
+    # The still figure is the whole run: drawn points are the history at those epochs.
+    np.testing.assert_array_equal(decode(train["y"]), run.loss_history[x - 1])
+    np.testing.assert_array_equal(decode(test["y"]), run.test_loss_history[x - 1])
+    assert x[0] == 1 and x[-1] == run.epochs_run
+    for k, frame in zip(epochs, frames, strict=True):
+        ys = [decode(d["y"]) for d in frame["data"]]
+        assert frame["traces"] == [0, 1]
+        shown = x[x <= k]
+        assert len(ys[0]) == len(ys[1]) == len(shown)
+        if len(shown):
+            assert shown[-1] == k  # every frame ends exactly at its epoch
+            np.testing.assert_allclose(ys[0], run.loss_history[shown - 1], rtol=1e-6)
+            np.testing.assert_allclose(ys[1], run.test_loss_history[shown - 1], rtol=1e-6)
+    slider = fig["layout"]["sliders"][0]
+    assert slider["active"] == len(frames) - 1
+    assert [s["args"][0][0] for s in slider["steps"]] == [f["name"] for f in frames]
+    assert fig["layout"]["updatemenus"][0]["buttons"][0]["method"] == "animate"
+
+
+def test_loss_figure_without_test_set_has_one_curve():
+    fig = loss_figure(np.array([0.5, 0.4, 0.3]), np.zeros(0), [0, 1, 2, 3], "mean (y − ŷ)²")
+    assert len(fig["data"]) == 1
+    assert [len(decode(f["data"][0]["y"])) for f in fig["frames"]] == [0, 1, 2, 3]
+    assert fig["layout"]["yaxis"]["range"][1] == pytest.approx(0.5 * 1.05)
+
+
+def test_decision_boundary_frames_match_the_networks_predictions(xor):
+    run, data = xor
+    frames = frame_checkpoints(run)
+    fig = boundary_figure(run.network, frames, data.X_train, data.y_train, data.X_test, data.y_test)
+    assert [f["name"] for f in fig["frames"]] == [frame_name(c.epochs) for c in frames]
+    heat = fig["data"][0]
+    axis = decode(heat["x"])
+    np.testing.assert_array_equal(axis, decode(heat["y"]))
+    assert len(axis) == GRID
+    assert axis[0] < data.X_train.min() and axis[-1] > data.X_train.max()
+    # Independently: predict every grid point with each checkpoint's own network.
+    gx, gy = np.meshgrid(axis, axis)
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    for i in (0, len(frames) // 2, len(frames) - 1):
+        cp = frames[i]
+        net = run.network.with_parameters(cp.weights, cp.biases)
+        expected = net.predict(points)[:, 0].reshape(GRID, GRID) * LEVELS
+        z = decode(fig["frames"][i]["data"][0]["z"]).astype(float)
+        assert z.shape == (GRID, GRID)
+        assert np.abs(z - expected).max() <= 0.51  # rounded to the nearest level
+    np.testing.assert_array_equal(decode(heat["z"]), decode(fig["frames"][-1]["data"][0]["z"]))
+    # The trained XOR network tells the quadrants apart: ŷ > 0.5 where x₁·x₂ < 0.
+    final = decode(heat["z"]).astype(float) / LEVELS
+    away = (np.abs(gx) > 0.2) & (np.abs(gy) > 0.2) & (np.abs(gx) < 1) & (np.abs(gy) < 1)
+    assert np.mean((final > 0.5)[away] == (gx * gy < 0)[away]) > 0.95
+
+
+def test_decision_boundary_points_are_every_record_by_class_and_split(xor):
+    run, data = xor
+    fig = boundary_figure(
+        run.network, frame_checkpoints(run), data.X_train, data.y_train, data.X_test, data.y_test
+    )
+    points = {d["name"]: decode(d["x"]) for d in fig["data"][1:]}
+    assert len(points["class 0 (training)"]) == np.sum(data.y_train == 0)
+    assert len(points["class 1 (training)"]) == np.sum(data.y_train == 1)
+    assert len(points["class 1 (test)"]) == np.sum(data.y_test == 1)
+    np.testing.assert_array_equal(points["class 0 (test)"], data.X_test[data.y_test == 0, 0])
+
+
+def test_weights_over_epochs_are_the_checkpoints(lesson):
+    run, data = lesson
+    fig = training_figures(run, data)["weights"]
+    names = parameter_names(run.network, data.feature_names)
+    assert len(names) == 14 <= PER_PARAMETER_LINES  # 6×2 + 2 weights, no biases
+    assert [d["name"] for d in fig["data"]] == names
+    assert names[0] == "w(gre → a₁)" and names[-1] == "w(a₂ → ŷ₁)"
+    line = fig["data"][1]  # w(gre → a₂)
+    epochs = decode(line["x"])
+    by_epoch = {c.epochs: c for c in run.checkpoints}
+    for e, v in zip(epochs, decode(line["y"]), strict=True):
+        assert v == pytest.approx(by_epoch[int(e)].weights[0][0, 1], rel=1e-6)
+
+
+def test_large_networks_get_one_line_per_layer(spirals):
+    run, data = spirals
+    fig = training_figures(run, data)["weights"]
+    assert [d["name"] for d in fig["data"]] == [
+        "layer 1 weights (16)",
+        "layer 2 weights (64)",
+        "layer 3 weights (8)",
+        "layer 1 biases (8)",
+        "layer 2 biases (8)",
+        "layer 3 biases (1)",
+    ]
+    ys = decode(fig["data"][1]["y"])
+    assert np.isnan(ys).sum() == 64  # one break after each of the 64 strokes
+
+
+def test_figures_are_valid_plotly_and_well_under_a_megabyte(spirals, lesson):
+    for run, data in (spirals, lesson):
+        figures = training_figures(run, data)
+        assert ("boundary" in figures) == data.is_2d
+        for name, fig in figures.items():
+            text = pio.to_json(fig, validate=False)  # what Streamlit sends
+            assert len(text.encode()) < 0.6 * MB, name
+            go.Figure(json.loads(text))  # raises if any property is not Plotly's
+
+
+def test_a_run_that_diverged_at_once_still_draws():
+    spec = PRESETS["xor"].spec.with_changes(
+        output="identity", loss="squared_error", learning_rate=100.0, epochs=50
+    )
+    data = dataset_2d(spec)
+    run = start_run(spec, data)
+    assert run.diverged
+    figures = training_figures(run, data)
+    assert len(figures["boundary"]["frames"]) == len(run.checkpoints)
+    assert len(decode(figures["loss"]["data"][0]["y"])) == run.epochs_run
