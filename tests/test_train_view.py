@@ -1,0 +1,305 @@
+"""The training view through Streamlit's AppTest: the lesson's run, every preset, every bad
+upload, divergence, continuing and resetting, and no training on reruns that did not ask."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import backprop_viz.ui.train_view as train_view
+from backprop_viz.admissions import ADMISSIONS_ENV
+from backprop_viz.trainer import MAX_FRAMES, PRESETS
+from backprop_viz.ui.train_state import KEY
+
+LESSON_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "binary.csv"
+needs_lesson_csv = pytest.mark.skipif(
+    not LESSON_CSV.exists(), reason=f"the lesson's admissions data is not at {LESSON_CSV}"
+)
+PRINTED = [
+    0.2513572524259881,
+    0.24996540718842905,
+    0.24862005218904504,
+    0.2473199321717981,
+    0.24606380465584854,
+    0.24485044179257037,
+    0.243678632018683,
+    0.24254718151769472,
+    0.24145491550165454,
+    0.24040067932493334,
+]
+SCRIPT = "from backprop_viz.ui.train_view import render_train_view\nrender_train_view()"
+
+
+@pytest.fixture
+def at(monkeypatch) -> AppTest:
+    monkeypatch.delenv(ADMISSIONS_ENV, raising=False)
+    app = AppTest.from_string(SCRIPT, default_timeout=60)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def by_key(elements, name):
+    """The widget of this view called `name`, whatever its generation."""
+    found = [e for e in elements if e.key and re.fullmatch(rf"train_{name}_g\d+", e.key)]
+    assert len(found) == 1, f"{name}: {[e.key for e in elements]}"
+    return found[0]
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert len(values) == 1, [m.label for m in at.metric]
+    return values[0]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def press_train(at: AppTest) -> AppTest:
+    at.button(key="train_button_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def load_preset(at: AppTest, name: str) -> AppTest:
+    by_key(at.selectbox, "preset").set_value(name).run()
+    assert not at.exception
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def check_lesson_panel(at: AppTest) -> None:
+    log = at.code[0].value.splitlines()
+    assert log[:10] == [f"Train loss:  {v!r}" for v in PRINTED]
+    assert log[10] == "Prediction accuracy: 0.725"
+    assert metric(at, "Test accuracy") == "0.725"
+    assert metric(at, "Prediction accuracy on the test set after 900 epochs") == "0.725"
+    table = at.dataframe[0].value
+    assert table["lesson's printed loss"].tolist() == PRINTED
+    assert table["after epoch"].tolist() == list(range(1, 901, 90))
+    # The correct loss is over all training records, so it differs from the printed one.
+    assert np.all(np.abs(table["whole-training-set loss"] - table["lesson's printed loss"]) > 1e-3)
+    assert "last training record only" in texts(at.markdown)
+    assert not at.warning  # real data: nothing is labelled synthetic
+
+
+@needs_lesson_csv
+def test_lesson_preset_with_the_uploaded_file_shows_the_lessons_numbers(at):
+    at.file_uploader(key="train_admissions_upload").set_value(
+        ("binary.csv", LESSON_CSV.read_bytes(), "text/csv")
+    ).run()
+    assert "uploaded file binary.csv (400 rows)" in texts(at.caption)
+    check_lesson_panel(press_train(at))
+
+
+@needs_lesson_csv
+def test_lesson_preset_with_the_environment_variable(monkeypatch):
+    monkeypatch.setenv(ADMISSIONS_ENV, str(LESSON_CSV))
+    at = AppTest.from_string(SCRIPT, default_timeout=60)
+    at.run()
+    assert str(LESSON_CSV) in texts(at.caption)
+    check_lesson_panel(press_train(at))
+
+
+def test_without_a_file_the_data_is_labelled_synthetic(at):
+    assert "Synthetic data" in at.warning[0].value
+    press_train(at)
+    assert "synthetic admissions-like data, not the lesson's" in texts(at.warning)
+    assert len(at.code[0].value.splitlines()) == 11  # ten log lines and the accuracy
+
+
+def test_a_missing_environment_file_is_an_error_not_synthetic_data(monkeypatch):
+    monkeypatch.setenv(ADMISSIONS_ENV, "/nonexistent/binary.csv")
+    at = AppTest.from_string(SCRIPT, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "does not exist" in at.error[0].value and ADMISSIONS_ENV in at.error[0].value
+    assert at.button(key="train_button_train").disabled
+
+
+@pytest.mark.parametrize("name", [k for k in PRESETS if k != "lesson"])
+def test_each_2d_preset_reaches_its_documented_accuracy(at, name):
+    preset = PRESETS[name]
+    load_preset(at, name)
+    assert by_key(at.selectbox, "dataset").value == name
+    assert by_key(at.number_input, "epochs").value == preset.spec.epochs
+    press_train(at)
+    assert float(metric(at, "Test accuracy")) >= preset.min_test_accuracy
+    assert metric(at, "Epochs") == f"{preset.spec.epochs:,}"
+    figures = charts(at)
+    loss, boundary = figures[0], figures[1]
+    assert boundary["data"][0]["type"] == "heatmap"
+    assert 2 <= len(loss["frames"]) <= MAX_FRAMES
+    assert [f["name"] for f in loss["frames"]] == [f["name"] for f in boundary["frames"]]
+
+
+def csv_bytes(rows: int, columns: int = 3, missing: int = 0) -> bytes:
+    rng = np.random.default_rng(0)
+    header = ",".join(f"c{i}" for i in range(columns - 1)) + ",label"
+    values = rng.normal(size=(rows, columns - 1)).round(3).astype(str)
+    lines = [header]
+    for i in range(rows):
+        cells = list(values[i])
+        if i < missing:
+            cells[0] = ""
+        lines.append(",".join([*cells, str(i % 2)]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+BAD_UPLOADS = {
+    "too large": (b"a,label\n" + b"1.5,0\n" * (5 * 2**20 // 6 + 10), "the limit is 5 MB"),
+    "too many rows": (csv_bytes(100_001, 2), "100,001 rows; the limit is 100,000"),
+    "too many columns": (csv_bytes(20, 51), "51 columns; the limit is 50"),
+    "mostly missing": (csv_bytes(20, 3, missing=15), "have a missing value"),
+    "no binary target": (
+        b"a,b\n" + b"".join(b"%d,%d\n" % (i, i % 3) for i in range(20)),
+        "exactly two",
+    ),
+    "constant features": (
+        b"a,b,label\n" + b"".join(b"1,x,%d\n" % (i % 2) for i in range(20)),
+        "No usable feature remains",
+    ),
+    "not utf-8": (
+        ("x,label\n" + "".join(f"José{i % 3},{i % 2}\n" for i in range(20))).encode("latin-1"),
+        "not UTF-8 text",
+    ),
+    "excel": (b"PK\x03\x04" + b"\x00" * 100, "Excel workbook"),
+    "empty": (b"", "is empty"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_UPLOADS))
+def test_every_bad_upload_gives_its_message_and_keeps_the_last_run(at, case):
+    load_preset(at, "blobs")
+    press_train(at)
+    accuracy = metric(at, "Test accuracy")
+    by_key(at.selectbox, "dataset").set_value("csv").run()
+    data, message = BAD_UPLOADS[case]
+    at.file_uploader(key="train_csv_upload").set_value((f"{case}.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert message in texts(at.error), texts(at.error)
+    assert at.button(key="train_button_train").disabled
+    assert at.button(key="train_button_more").disabled
+    assert metric(at, "Test accuracy") == accuracy  # the last run is still shown
+    assert "settings have changed" in texts(at.info)
+
+
+@pytest.mark.parametrize(
+    ("data", "note"),
+    [
+        (csv_bytes(40, 3, missing=5), "5 rows with missing values dropped (c0: 5)."),
+        (
+            b"a,b,label\n" + b"".join(b"%d,7,%d\n" % (i, i % 2) for i in range(20)),
+            "b dropped: every row has the same value (7).",
+        ),
+    ],
+)
+def test_fixable_uploads_train_with_a_warning(at, data, note):
+    by_key(at.selectbox, "dataset").set_value("csv").run()
+    at.file_uploader(key="train_csv_upload").set_value(("t.csv", data, "text/csv")).run()
+    assert note in texts(at.warning)
+    assert not at.error
+    press_train(at)
+    assert metric(at, "Epochs") == "900"
+
+
+def test_choosing_a_target_that_is_not_binary_is_explained(at):
+    by_key(at.selectbox, "dataset").set_value("csv").run()
+    data = b"size,colour,label\n" + b"".join(
+        b"%d,%s,%d\n" % (i, [b"red", b"green", b"blue"][i % 3], i % 2) for i in range(30)
+    )
+    at.file_uploader(key="train_csv_upload").set_value(("t.csv", data, "text/csv")).run()
+    (target,) = [s for s in at.selectbox if s.label.startswith("Target column")]
+    assert target.value == "label"
+    target.set_value("colour").run()
+    assert not at.exception
+    assert "Target column 'colour' has 3 distinct values" in texts(at.error)
+    assert at.button(key="train_button_train").disabled
+
+
+def test_divergence_is_caught_with_a_suggestion(at):
+    load_preset(at, "xor")
+    by_key(at.selectbox, "output").set_value("identity").run()
+    by_key(at.selectbox, "loss").set_value("squared_error").run()
+    by_key(at.number_input, "lr").set_value(5.0).run()
+    press_train(at)
+    message = texts(at.error)
+    assert "Training diverged at epoch" in message
+    assert "Try a smaller learning rate (e.g. 0.5)" in message
+    assert "the last with a finite loss" in message
+    run = at.session_state[KEY].run
+    assert run.diverged and 0 < run.epochs_run < 300
+    assert metric(at, "Epochs") == f"{run.epochs_run:,}"
+    assert at.button(key="train_button_more").disabled
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("lr", 0.0, "The learning rate must be a positive number."),
+        ("lr", 250.0, "too large"),
+    ],
+)
+def test_bad_settings_are_explained_next_to_their_controls(at, name, value, message):
+    by_key(at.number_input, name).set_value(value).run()
+    assert not at.exception
+    assert message in texts(at.error)
+    assert at.button(key="train_button_train").disabled
+
+
+def test_cross_entropy_needs_a_sigmoid_output(at):
+    by_key(at.selectbox, "output").set_value("identity").run()
+    by_key(at.selectbox, "loss").set_value("cross_entropy").run()
+    assert "Cross-entropy loss needs a sigmoid output layer." in texts(at.error)
+    assert at.button(key="train_button_train").disabled
+
+
+def test_train_more_continues_and_reset_forgets(at):
+    load_preset(at, "blobs")
+    press_train(at)
+    first = at.session_state[KEY].run
+    at.number_input(key="train_more_n").set_value(50).run()
+    at.button(key="train_button_more").click().run()
+    assert not at.exception
+    run = at.session_state[KEY].run
+    assert run.segments == (100, 50)
+    assert metric(at, "Epochs") == "150"
+    np.testing.assert_array_equal(run.loss_history[:100], first.loss_history)
+    assert len(charts(at)[0]["frames"]) <= MAX_FRAMES
+    at.button(key="train_button_reset").click().run()
+    assert at.session_state[KEY].run is None
+    assert not at.metric
+    assert "press **Train**" in texts(at.info)
+
+
+def test_reruns_that_do_not_ask_never_train(at, monkeypatch):
+    calls = []
+    real = train_view.start_run
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_view, "start_run", counting)
+    load_preset(at, "circles")
+    by_key(at.number_input, "seed").set_value(12345).run()  # settings no other test uses
+    press_train(at)
+    assert len(calls) == 1
+    run = at.session_state[KEY].run
+    by_key(at.slider, "noise").set_value(0.3).run()  # changes the settings, asks nothing
+    at.number_input(key="train_more_n").set_value(10).run()
+    at.run()
+    assert len(calls) == 1
+    assert at.session_state[KEY].run is run
+    assert "settings have changed" in texts(at.info)
+    by_key(at.slider, "noise").set_value(0.1).run()
+    press_train(at)  # the same settings again: served from the shared store
+    assert len(calls) == 1
+    assert at.session_state[KEY].run is run
