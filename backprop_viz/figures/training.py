@@ -62,9 +62,13 @@ def _controls(frame_epochs: Sequence[int], below_px: float, plot_px: float) -> d
     )
     # The figure opens on the trained state; Play starts again from the first frame.
     controls["sliders"][0]["active"] = len(frame_epochs) - 1
-    # Below the x axis's ticks and title, not over them.
+    # Below the x axis's ticks and title, not over them; the slider starts clear of the
+    # buttons, so its "Epoch k" label does not run into them in a half-width chart.
     for part in (controls["updatemenus"][0], controls["sliders"][0]):
         part["y"] = -below_px / plot_px
+    slider = controls["sliders"][0]
+    slider.update(x=0.36, len=0.64)
+    slider["currentvalue"]["xanchor"] = "right"
     return controls
 
 
@@ -77,10 +81,15 @@ def _curve_indices(n: int, frame_epochs: Sequence[int]) -> Array:
     return np.unique(np.concatenate([spread, ends]))
 
 
-def _axis_top(*series: Array) -> float:
+def _loss_range(*series: Array) -> list[float]:
+    """A y range fitted to the curves: a loss falling from 0.269 to 0.253, as in the lesson,
+    would look flat on an axis starting at 0."""
     values = np.concatenate([s[np.isfinite(s)] for s in series]) if series else np.zeros(0)
-    top = float(values.max()) if values.size else 1.0
-    return top * 1.05 if top > 0 else 1.0
+    if not values.size:
+        return [0.0, 1.0]
+    low, high = float(values.min()), float(values.max())
+    pad = max(high - low, 1e-3 * max(abs(high), 1e-12)) * 0.08
+    return [max(low - pad, 0.0) if low >= 0 else low - pad, high + pad]
 
 
 def loss_figure(
@@ -131,12 +140,14 @@ def loss_figure(
         "title": {"text": "Loss per epoch", "x": 0.01, "xanchor": "left"},
         "plot_bgcolor": "white",
         "hovermode": "x unified",
+        # Inside, top right: a falling loss leaves that corner empty, and above the plot
+        # the legend would sit under Plotly's tool bar.
         "legend": {
-            "orientation": "h",
-            "x": 1.0,
+            "x": 0.99,
             "xanchor": "right",
-            "y": 1.02,
-            "yanchor": "bottom",
+            "y": 0.99,
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.8)",
         },
         "xaxis": {
             "title": {"text": "epoch"},
@@ -146,7 +157,7 @@ def loss_figure(
         },
         "yaxis": {
             "title": {"text": loss_label},
-            "range": [0, _axis_top(*(s[2] for s in series))],
+            "range": _loss_range(*(s[2] for s in series)),
             "gridcolor": "#eee",
         },
         **_controls(frame_epochs, below_px=50, plot_px=430 - 40 - 150),
@@ -181,12 +192,13 @@ def accuracy_figure(train_accuracy: Array, test_accuracy: Array) -> dict[str, An
             "title": {"text": "Accuracy per epoch", "x": 0.01, "xanchor": "left"},
             "plot_bgcolor": "white",
             "hovermode": "x unified",
+            # Inside, bottom right: a rising accuracy leaves that corner empty.
             "legend": {
-                "orientation": "h",
-                "x": 1.0,
+                "x": 0.99,
                 "xanchor": "right",
-                "y": 1.02,
+                "y": 0.03,
                 "yanchor": "bottom",
+                "bgcolor": "rgba(255,255,255,0.8)",
             },
             "xaxis": {"title": {"text": "epoch"}, "range": [0, max(n, 1)], "gridcolor": "#eee"},
             "yaxis": {
