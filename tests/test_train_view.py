@@ -263,8 +263,12 @@ def test_cross_entropy_needs_a_sigmoid_output(at):
 
 def test_train_more_continues_and_reset_forgets(at):
     load_preset(at, "blobs")
+    assert at.button(key="train_button_more").disabled  # nothing to go on from yet
     press_train(at)
     first = at.session_state[KEY].run
+    # Enabled by the very run that trained, without waiting for another interaction.
+    assert not at.button(key="train_button_more").disabled
+    assert not at.button(key="train_button_reset").disabled
     at.number_input(key="train_more_n").set_value(50).run()
     at.button(key="train_button_more").click().run()
     assert not at.exception
@@ -303,3 +307,36 @@ def test_reruns_that_do_not_ask_never_train(at, monkeypatch):
     press_train(at)  # the same settings again: served from the shared store
     assert len(calls) == 1
     assert at.session_state[KEY].run is run
+
+
+def test_a_progress_bar_appears_only_once_work_takes_a_while(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(train_view.time, "perf_counter", lambda: clock[0])
+    events = []
+
+    class Bar:
+        def progress(self, value, text=None):
+            events.append((value, text))
+
+    class Slot:
+        def progress(self, value):
+            events.append(("created", value))
+            return Bar()
+
+        def empty(self):
+            events.append("emptied")
+
+    progress = train_view._Progress(Slot())
+    clock[0] += 0.1
+    progress(10, 100)  # quick so far: no bar
+    assert events == []
+    clock[0] += train_view.PROGRESS_AFTER_S
+    progress(50, 100)
+    progress(100, 100)
+    progress.close()
+    assert events == [
+        ("created", 0.0),
+        (0.5, "Training: epoch 50 of 100"),
+        (1.0, "Training: epoch 100 of 100"),
+        "emptied",
+    ]

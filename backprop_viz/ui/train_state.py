@@ -34,6 +34,7 @@ class TrainViewState:
     figures: dict[str, dict[str, Any]] | None = None
     notice: str | None = None  # shown once at the top of the results
     more_epochs: int = 100
+    request: str | None = None  # "train" or "more", set by a button for this rerun
 
     def key(self, name: str) -> str:
         """A widget key for this generation."""

@@ -391,7 +391,7 @@ def _network_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
 
 
 def _training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
-    st.subheader("Training")
+    st.subheader("Training settings")
     c1, c2 = st.columns(2)
     lr = c1.number_input(
         "Learning rate η",
@@ -482,27 +482,50 @@ def _train_more(state: TrainViewState, data: Dataset, epochs: int, slot: Any) ->
     set_run(state, item[0], state.run_data_key, item[1])
 
 
-def _buttons(state: TrainViewState, ok: bool, same_data: bool) -> tuple[bool, bool, int]:
+def _request(what: str) -> None:
+    state = get_state()
+    state.request = what
+    state.more_epochs = int(st.session_state.get("train_more_n", state.more_epochs))
+
+
+def _reset() -> None:
+    reset(get_state())
+
+
+def _buttons(state: TrainViewState, ok: bool, same_data: bool) -> None:
+    # Drawn after any training of this run, so they already reflect its result.
     c1, c2 = st.columns(2)
-    train = c1.button(
-        "Train", type="primary", disabled=not ok, key="train_button_train", width="stretch"
+    c1.button(
+        "Train",
+        type="primary",
+        disabled=not ok,
+        key="train_button_train",
+        width="stretch",
+        on_click=_request,
+        args=("train",),
     )
-    if c2.button("Reset", key="train_button_reset", width="stretch", disabled=state.run is None):
-        reset(state)
+    c2.button(
+        "Reset",
+        key="train_button_reset",
+        width="stretch",
+        disabled=state.run is None,
+        on_click=_reset,
+    )
     c1, c2 = st.columns([1, 1.4], vertical_alignment="bottom")
     more = c1.number_input(
         "N (more epochs)", 1, MAX_EPOCHS_PER_RUN, state.more_epochs, 100, key="train_more_n"
     )
     state.more_epochs = int(more)
     can_continue = state.run is not None and not state.run.diverged and same_data
-    train_more = c2.button(
+    c2.button(
         f"Train {int(more):,} more epochs",
         disabled=not can_continue,
         key="train_button_more",
         width="stretch",
         help="Goes on from the trained network with the run's own settings.",
+        on_click=_request,
+        args=("more",),
     )
-    return train, train_more, int(more)
 
 
 # --- results -----------------------------------------------------------------------------
@@ -637,6 +660,8 @@ def render_train_view() -> None:
         "taking shape."
     )
     controls, results = st.columns([1, 2.4], gap="large")
+    with results:
+        slot = st.empty()  # the progress bar, above the results
     with controls:
         spec = state.spec
         _preset_control(state, spec)
@@ -645,12 +670,14 @@ def render_train_view() -> None:
         spec = _training_controls(state, spec)
         state.spec = spec
         ok = data is not None and not problems(spec)
-        same_data = data is not None and data_key == state.run_data_key
-        train, train_more, more = _buttons(state, ok, same_data)
-    with results:
-        slot = st.empty()
-        if train and ok:
+        # A button only records its request; the work happens here, before the buttons
+        # are drawn, so that they already show what the new run allows.
+        request, state.request = state.request, None
+        if request == "train" and ok:
             _train(state, spec, data, data_key, slot)
-        elif train_more and data is not None and state.run is not None and same_data:
-            _train_more(state, data, more, slot)
+        elif request == "more" and data is not None and data_key == state.run_data_key:
+            _train_more(state, data, state.more_epochs, slot)
+        same_data = data is not None and data_key == state.run_data_key
+        _buttons(state, ok, same_data)
+    with results:
         _results(state, spec, data, data_key)
