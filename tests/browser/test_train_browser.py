@@ -1,0 +1,115 @@
+"""The training view in a real browser: train, play the loss curves, see the boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from backprop_viz.admissions import ADMISSIONS_ENV
+from backprop_viz.figures.training import GRID
+from tests.browser.harness import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
+
+APP = REPO_ROOT / "app.py"
+LESSON_CSV = REPO_ROOT.parent / "shared" / "data" / "binary.csv"
+LOSS = ".st-key-train_chart_loss"
+BOUNDARY = ".st-key-train_chart_boundary"
+METRIC = '[data-testid="stMetric"]'
+
+
+@pytest.fixture
+def viewport() -> dict[str, int]:
+    return {"width": 1500, "height": 2600}  # tall: Streamlit scrolls an inner container
+
+
+def open_training(page: Page, server: StreamlitServer) -> Page:
+    # From the app's root, as a visitor would: the navigation link switches pages.
+    open_app(page, server.url)
+    page.get_by_role("link", name="Training").click()
+    expect(page.get_by_role("heading", name="Training", level=1)).to_be_visible()
+    wait_idle(page)
+    return page
+
+
+def metric_value(page: Page, label: str):
+    return page.locator(METRIC).filter(has_text=label).locator('[data-testid="stMetricValue"]')
+
+
+def choose_preset(page: Page, label: str) -> None:
+    # A fresh session starts at widget generation 0; loading a preset moves it to 1.
+    page.locator(".st-key-train_preset_g0").click()
+    page.get_by_role("option", name=label, exact=True).click()
+    expect(page.locator(".st-key-train_preset_g1 input")).to_have_value(label)
+    wait_idle(page)
+
+
+def test_train_play_the_loss_curves_and_see_the_boundary(
+    page: Page,
+    start_server: Callable[..., StreamlitServer],
+    console_errors: ConsoleErrors,
+    artifact_dir: Path,
+):
+    open_training(page, start_server(APP))
+    choose_preset(page, "XOR")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(metric_value(page, "Test accuracy")).to_have_text("1.000", timeout=60_000)
+    wait_idle(page)
+
+    loss = page.locator(f"{LOSS} .js-plotly-plot")
+    frames = loss.evaluate("el => el._transitionData._frames.length")
+    assert 2 <= frames <= 60
+    assert loss.evaluate("el => el.layout.sliders[0].active") == frames - 1
+    full = loss.evaluate("el => el._fullData[0]._length")
+    page.locator(f"{LOSS} .updatemenu-button").first.click()  # ▶ Play
+    # Playback starts over from the first frame: mid-way the curve is only partly drawn...
+    page.wait_for_function(
+        "([el, n]) => { const a = el.layout.sliders[0].active; return a >= 3 && a < n - 5; }",
+        arg=[loss.element_handle(), frames],
+        timeout=15_000,
+    )
+    assert loss.evaluate("el => el._fullData[0]._length") < full
+    # ...and it advances to the last frame, where the whole curve is back.
+    page.wait_for_function(
+        "([el, n]) => el.layout.sliders[0].active === n - 1",
+        arg=[loss.element_handle(), frames],
+        timeout=30_000,
+    )
+    page.wait_for_function(
+        "([el, n]) => el._fullData[0]._length === n", arg=[loss.element_handle(), full]
+    )
+
+    boundary = page.locator(f"{BOUNDARY} .js-plotly-plot")
+    assert boundary.evaluate("el => el._fullData[0].type") == "heatmap"
+    assert boundary.evaluate("el => el._fullData[0].z.length") == GRID
+    assert boundary.evaluate("el => el._transitionData._frames.length") == frames
+    expect(page.locator(f"{BOUNDARY} .heatmaplayer image")).to_have_count(1)
+    expect(page.locator(f"{BOUNDARY} .scatterlayer .point").first).to_be_visible()
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+    wait_idle(page)
+    shot = artifact_dir / "train-xor.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 50_000
+    console_errors.assert_none()
+
+
+@pytest.mark.skipif(not LESSON_CSV.exists(), reason=f"no lesson data at {LESSON_CSV}")
+def test_the_lessons_run_on_its_real_data(
+    page: Page,
+    start_server: Callable[..., StreamlitServer],
+    console_errors: ConsoleErrors,
+    artifact_dir: Path,
+):
+    open_training(page, start_server(APP, env={ADMISSIONS_ENV: str(LESSON_CSV)}))
+    expect(page.get_by_text("Synthetic data")).to_have_count(0)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(metric_value(page, "Test accuracy")).to_have_text("0.725", timeout=60_000)
+    code = page.locator('[data-testid="stCode"]')
+    expect(code).to_contain_text("Train loss:  0.2513572524259881")
+    expect(code).to_contain_text("Train loss:  0.24040067932493334")
+    expect(code).to_contain_text("Prediction accuracy: 0.725")
+    wait_idle(page)
+    page.screenshot(path=str(artifact_dir / "train-lesson.png"))
+    console_errors.assert_none()
