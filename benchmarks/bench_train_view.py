@@ -1,0 +1,153 @@
+"""Server time of the training view for the lesson's admissions preset and for two spirals.
+
+    python benchmarks/bench_train_view.py [--data PATH] [--repeats 5]
+
+For each case prints, fastest and median of `repeats`:
+
+* work: prepare the data, train, build every figure, and serialize each figure as Streamlit
+  does (`plotly.io.to_json`) — the server time of pressing Train, without Streamlit;
+* Train click: the whole rerun after pressing Train in Streamlit's AppTest (the shared run
+  store emptied first, so it really trains);
+* rerun: a rerun that asks for nothing while the run is shown (the hot path);
+* the JSON size of every figure.
+
+Targets on a 2-core machine: admissions ≤ 150 ms, spirals ≤ 1.5 s, every figure ≤ 1 MB.
+The admissions case uses the lesson's real file when it is found (--data, the
+BACKPROP_VIZ_ADMISSIONS_CSV variable, or ../shared/data/binary.csv), otherwise the
+synthetic stand-in, and says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import plotly.io as pio
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from backprop_viz.admissions import (  # noqa: E402
+    ADMISSIONS_ENV,
+    AdmissionsSource,
+    load_admissions,
+    synthetic_admissions,
+)
+from backprop_viz.figures.training import training_figures  # noqa: E402
+from backprop_viz.trainer import (  # noqa: E402
+    LESSON_SPEC,
+    PRESETS,
+    dataset_2d,
+    dataset_admissions,
+    start_run,
+)
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "binary.csv"
+TARGETS_MS = {"admissions": 150.0, "spirals": 1500.0}
+MAX_FIGURE_BYTES = 1024 * 1024
+SCRIPT = "from backprop_viz.ui.train_view import render_train_view\nrender_train_view()"
+
+
+def timed(fn, repeats: int) -> tuple[float, float, object]:
+    """(fastest, median) wall time in ms over `repeats` calls, and the last result."""
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times), statistics.median(times), result
+
+
+def admissions_source(path: str | None) -> AdmissionsSource:
+    if path:
+        return load_admissions(path)
+    if os.environ.get(ADMISSIONS_ENV, "").strip():
+        return load_admissions()
+    if DEFAULT_DATA.exists():
+        return load_admissions(DEFAULT_DATA)
+    frame = synthetic_admissions()
+    return AdmissionsSource(frame, "synthetic admissions-like data", synthetic=True, path=None)
+
+
+def work(case: str, source: AdmissionsSource):
+    """Everything the server does when Train is pressed, outside Streamlit."""
+    if case == "admissions":
+        spec, data = LESSON_SPEC, dataset_admissions(source)
+    else:
+        spec = PRESETS["spirals"].spec
+        data = dataset_2d(spec)
+    run = start_run(spec, data)
+    figures = training_figures(run, data)
+    sizes = {name: len(pio.to_json(fig, validate=False).encode()) for name, fig in figures.items()}
+    return run, sizes
+
+
+def app_times(case: str, source: AdmissionsSource, repeats: int) -> tuple[float, float, float]:
+    """(fastest, median) ms of the rerun after pressing Train, and the median idle rerun."""
+    from streamlit.testing.v1 import AppTest
+
+    from backprop_viz.ui import train_view
+
+    clicks, idles = [], []
+    for _ in range(repeats):
+        at = AppTest.from_string(SCRIPT, default_timeout=120)
+        at.run()
+        if case == "admissions" and not source.synthetic:
+            data = Path(source.path).read_bytes()
+            at.file_uploader(key="train_admissions_upload").set_value(
+                ("binary.csv", data, "text/csv")
+            ).run()
+        elif case == "spirals":
+            preset = next(s for s in at.selectbox if s.key.startswith("train_preset_g"))
+            preset.set_value("spirals").run()
+        train_view._run_store.clear()  # a fresh store: the click really trains
+        start = time.perf_counter()
+        at.button(key="train_button_train").click().run()
+        clicks.append((time.perf_counter() - start) * 1000)
+        assert not at.exception and at.session_state["train_view_state"].run is not None
+        for _ in range(3):
+            start = time.perf_counter()
+            at.run()
+            idles.append((time.perf_counter() - start) * 1000)
+    return min(clicks), statistics.median(clicks), statistics.median(idles)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="the lesson's admissions CSV (binary.csv)")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    source = admissions_source(args.data)
+    print(f"admissions data: {source.label}")
+    print(f"CPUs: {os.cpu_count()}, repeats: {args.repeats} (fastest is least disturbed)\n")
+
+    for case in ("admissions", "spirals"):
+        work(case, source)  # warm up imports and caches
+        fast, median, (run, sizes) = timed(lambda c=case: work(c, source), args.repeats)
+        target = TARGETS_MS[case]
+        verdict = "within" if fast <= target else "OVER"
+        print(f"{case}: {run.epochs_run} epochs, test accuracy {run.test_accuracy:.3f}")
+        print(
+            f"  work (data + train + figures + JSON): fastest {fast:7.1f} ms, "
+            f"median {median:7.1f} ms  [{verdict} the {target:g} ms target]"
+        )
+        click_fast, click_median, idle = app_times(case, source, max(2, args.repeats // 2))
+        print(
+            f"  Train click, whole Streamlit rerun:  fastest {click_fast:7.1f} ms, "
+            f"median {click_median:7.1f} ms"
+        )
+        print(f"  rerun that asks for nothing:         median  {idle:7.1f} ms")
+        total = sum(sizes.values())
+        print(f"  figure JSON: total {total / 1024:.0f} KB")
+        for name, size in sizes.items():
+            flag = "" if size <= MAX_FIGURE_BYTES else "  OVER 1 MB"
+            print(f"    {name:9s} {size / 1024:7.1f} KB{flag}")
+        print()
+
+
+if __name__ == "__main__":
+    main()
