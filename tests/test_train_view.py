@@ -112,7 +112,13 @@ def test_without_a_file_the_data_is_labelled_synthetic(at):
     assert "Synthetic data" in at.warning[0].value
     press_train(at)
     assert "synthetic admissions-like data, not the lesson's" in texts(at.warning)
-    assert len(at.code[0].value.splitlines()) == 11  # ten log lines and the accuracy
+    log = at.code[0].value
+    assert len(log.splitlines()) == 11  # ten log lines and the accuracy
+    at.button(key="train_button_more").click().run()
+    assert metric(at, "Epochs") == "1,000"
+    assert at.code[0].value == log  # the log belongs to the lesson's 900 epochs
+    assert "covers the first 900 epochs; this run has since gone on to 1,000" in texts(at.caption)
+    assert "synthetic admissions-like data, not the lesson's" in texts(at.warning)
 
 
 def test_a_missing_environment_file_is_an_error_not_synthetic_data(monkeypatch):

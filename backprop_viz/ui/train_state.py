@@ -31,6 +31,7 @@ class TrainViewState:
     generation: int = 0
     run: Run | None = None
     run_data_key: Hashable | None = None  # the data the run was trained on
+    run_synthetic: bool = False  # whether that data was generated, not real
     figures: dict[str, dict[str, Any]] | None = None
     notice: str | None = None  # shown once at the top of the results
     more_epochs: int = 100
@@ -59,11 +60,16 @@ def load_preset(state: TrainViewState, name: str) -> None:
 
 
 def set_run(
-    state: TrainViewState, run: Run, data_key: Hashable, figures: dict[str, dict[str, Any]]
+    state: TrainViewState,
+    run: Run,
+    data_key: Hashable,
+    figures: dict[str, dict[str, Any]],
+    synthetic: bool,
 ) -> None:
     """Make `run` the one the page shows."""
     state.run = run
     state.run_data_key = data_key
+    state.run_synthetic = synthetic
     state.figures = figures
     state.notice = None
 

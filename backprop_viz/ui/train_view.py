@@ -460,7 +460,7 @@ def _train(
         finally:
             progress.close()
         _run_store().put(key, item)
-    set_run(state, item[0], data_key, item[1])
+    set_run(state, item[0], data_key, item[1], data.synthetic)
 
 
 def _train_more(state: TrainViewState, data: Dataset, epochs: int, slot: Any) -> None:
@@ -479,7 +479,7 @@ def _train_more(state: TrainViewState, data: Dataset, epochs: int, slot: Any) ->
         finally:
             progress.close()
         _run_store().put(key, item)
-    set_run(state, item[0], state.run_data_key, item[1])
+    set_run(state, item[0], state.run_data_key, item[1], data.synthetic)
 
 
 def _request(what: str) -> None:
@@ -546,19 +546,26 @@ def _metrics(run: Run) -> None:
     c[4].metric("Epochs", f"{run.epochs_run:,}")
 
 
-def _lesson_panel(run: Run, data: Dataset | None, same_data: bool) -> None:
+def _lesson_panel(run: Run, synthetic: bool) -> None:
     st.subheader("The lesson's run")
     own = run.spec == LESSON_SPEC.normalized()
-    synthetic = data is not None and same_data and data.synthetic
     if synthetic:
         st.warning(
             "These numbers come from synthetic admissions-like data, not the lesson's: "
             "they have the lesson's form but not its values."
         )
     elif own:
-        st.caption("The lesson's own settings on its data: these are the lesson's numbers.")
+        st.caption(
+            "The lesson's own settings on real admissions data: with the lesson's "
+            "binary.csv, these are exactly the numbers the lesson prints."
+        )
     else:
         st.caption("The lesson's log for these settings (the lesson itself used the preset).")
+    if len(run.segments) > 1:
+        st.caption(
+            f"The log covers the first {run.lesson_epochs:,} epochs; this run has since "
+            f"gone on to {run.epochs_run:,}."
+        )
     accuracy = run.lesson_test_accuracy
     lines = [e.line() for e in run.lesson_log]
     lines.append(f"Prediction accuracy: {_fmt(accuracy)}")
@@ -600,12 +607,7 @@ def _lesson_panel(run: Run, data: Dataset | None, same_data: bool) -> None:
     )
 
 
-def _results(
-    state: TrainViewState,
-    spec: TrainSpec,
-    data: Dataset | None,
-    data_key: Hashable,
-) -> None:
+def _results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
     if state.notice:
         st.error(state.notice)
     run, figures = state.run, state.figures
@@ -647,7 +649,7 @@ def _results(
     with c2:
         show_figure(figures["weights"], key="train_chart_weights")
     if run.lesson_log:
-        _lesson_panel(run, data, same_data)
+        _lesson_panel(run, state.run_synthetic)
 
 
 def render_train_view() -> None:
@@ -680,4 +682,4 @@ def render_train_view() -> None:
         same_data = data is not None and data_key == state.run_data_key
         _buttons(state, ok, same_data)
     with results:
-        _results(state, spec, data, data_key)
+        _results(state, spec, data_key)
