@@ -201,3 +201,12 @@ def test_a_run_that_diverged_at_once_still_draws():
     figures = training_figures(run, data)
     assert len(figures["boundary"]["frames"]) == len(run.checkpoints)
     assert len(decode(figures["loss"]["data"][0]["y"])) == run.epochs_run
+
+
+def test_the_trained_network_diagram_has_room_for_long_input_names(lesson):
+    run, data = lesson
+    fig = training_figures(run, data)["network"]
+    assert fig["layout"]["margin"]["l"] >= 7 * len("rank_1") + 30
+    labels = next(d for d in fig["data"] if d.get("name") == "units")["text"]
+    assert labels[:6] == list(data.feature_names)
+    assert "900 epochs" in fig["layout"]["title"]["text"]

@@ -480,6 +480,10 @@ def training_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
             list(data.feature_names),
         ),
     }
+    # Room on the left for the input names (one-hot names such as "city_Lyon" are long).
+    longest = max((len(n) for n in data.feature_names), default=0)
+    margin = figures["network"]["layout"]["margin"]
+    margin["l"] = max(margin.get("l", 0), 7 * longest + 30)
     if data.is_2d:
         figures["boundary"] = boundary_figure(
             run.network, frames, data.X_train, data.y_train, data.X_test, data.y_test
