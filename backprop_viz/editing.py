@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import functools
 import itertools
 import json
 import zlib
@@ -163,9 +164,14 @@ def with_parameters(
     return out
 
 
+@functools.cache
+def _preset_json(name: str) -> str:
+    return json.dumps(normalize(preset_dict(name)))
+
+
 def preset_config(name: str) -> Config:
-    """A preset in the step view's canonical form."""
-    return normalize(preset_dict(name))
+    """A preset in the step view's canonical form (a fresh dict each call)."""
+    return json.loads(_preset_json(name))
 
 
 # --- Share links: ?preset=NAME or ?config=<url-safe base64 of deflated JSON> -------------

@@ -45,8 +45,32 @@ def expected_trace(cfg):
     return step(net, cfg["inputs"], cfg["targets"], cfg["learning_rate"])
 
 
+def exact(at):
+    """Show the boxes for exact values next to the sliders."""
+    at.toggle(key="step_exact").set_value(True).run()
+
+
+def shape_controls(at):
+    at.toggle(key="step_shape_open").set_value(True).run()
+
+
+def show(at, section):
+    at.segmented_control(key="step_section").set_value(section).run()
+    assert not at.exception
+
+
 def table_text(at):
-    return "\n".join(t.value.to_string() for t in at.table)
+    show(at, "Tables")
+    text = "\n".join(m.value for m in at.markdown)
+    show(at, "Lesson printout")
+    return text
+
+
+def latex_text(at):
+    show(at, "Equations")
+    text = " ".join(e.value for e in at.latex)
+    show(at, "Lesson printout")
+    return text
 
 
 def assert_page_matches(at, cfg):
@@ -61,8 +85,9 @@ def assert_page_matches(at, cfg):
             assert f"{v:.12g}" in text
         for v in layer.new_weights.ravel():
             assert f"{v:.12g}" in text
-    latex = " ".join(e.value for e in at.latex)
+    latex = latex_text(at)
     assert f"{tr.loss_before:.4g}" in latex
+    assert latex.count(r"\text{") >= 11
     fig = diagram(at)
     steps = next(f for f in fig["frames"] if f["name"] == "steps")
     assert f"{tr.layers[-1].weight_delta[0, 0]:.3g}".replace("-", "−") in steps["data"][9]["text"]
@@ -83,7 +108,6 @@ def test_default_page_shows_the_lessons_numbers(at):
     text = table_text(at)
     assert "0.00804047394805" in text and "0.00555918091168" in text
     assert_page_matches(at, preset_config("lesson-step"))
-    assert len(at.latex) == 11
     fig = diagram(at)
     assert [f["name"] for f in fig["frames"]][:3] == ["inputs", "sum-1", "act-1"]
     assert len(fig["frames"]) <= 20
@@ -91,6 +115,7 @@ def test_default_page_shows_the_lessons_numbers(at):
 
 
 def test_moving_an_input_recomputes_everything(at):
+    exact(at)
     at.slider(key=key(at, "inputs0_s")).set_value(0.9).run()
     cfg = preset_config("lesson-step")
     cfg["inputs"][0] = 0.9
@@ -99,6 +124,7 @@ def test_moving_an_input_recomputes_everything(at):
 
 
 def test_typing_a_target_and_a_learning_rate(at):
+    exact(at)
     at.number_input(key=key(at, "targets0_n")).set_value(0.25).run()
     at.number_input(key=key(at, "lr_n")).set_value(0.05).run()
     cfg = preset_config("lesson-step")
@@ -149,6 +175,7 @@ def test_apply_undo_reset_and_take_n(at):
     np.testing.assert_allclose(state(at).cfg["weights"][0], net.weights[0], rtol=1e-15)
     assert len(state(at).losses) == 5
     assert state(at).losses == sorted(state(at).losses, reverse=True)  # the loss falls
+    show(at, "Loss per step")
     loss_charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert any(len(s["data"][0]["y"]) == 6 for s in loss_charts if not s.get("frames"))
 
@@ -164,6 +191,7 @@ def test_presets_and_shape_changes(at):
     at.selectbox(key=key(at, "preset")).set_value("two-output-biases").run()
     assert_page_matches(at, preset_config("two-output-biases"))
 
+    shape_controls(at)
     at.number_input(key=key(at, "n_hidden")).set_value(2).run()
     cfg = state(at).cfg
     assert [len(w[0]) for w in cfg["weights"]] == [2, 2, 2] and state(at).preset == "custom"
@@ -195,6 +223,7 @@ def assert_kept(at, cfg, message):
 
 
 def test_empty_number_box(at):
+    exact(at)
     at.number_input(key=key(at, "inputs1_n")).set_value(None).run()
     assert_kept(at, preset_config("lesson-step"), "empty")
 
@@ -209,11 +238,13 @@ def test_empty_number_box(at):
     ],
 )
 def test_bad_learning_rates(at, value, message):
+    exact(at)
     at.number_input(key=key(at, "lr_n")).set_value(value).run()
     assert_kept(at, preset_config("lesson-step"), message)
 
 
 def test_out_of_range_input(at):
+    exact(at)
     at.number_input(key=key(at, "inputs0_n")).set_value(50.0).run()
     assert_kept(at, preset_config("lesson-step"), "Inputs must lie between")
 
@@ -238,6 +269,7 @@ def test_bad_weight_cells(at, value, message):
 
 
 def test_cross_entropy_needs_sigmoid_output(at):
+    shape_controls(at)
     at.selectbox(key=key(at, "act1")).set_value("relu").run()
     at.selectbox(key=key(at, "loss")).set_value("cross_entropy").run()
     cfg = preset_config("lesson-step")
@@ -259,6 +291,7 @@ def test_cross_entropy_needs_sigmoid_output(at):
     ],
 )
 def test_bad_import(at, text, message):
+    show(at, "Share / export")
     at.text_area(key=key(at, "import")).set_value(text).run()
     at.button(key="step_import_load").click().run()
     assert_kept(at, preset_config("lesson-step"), message)
@@ -266,6 +299,7 @@ def test_bad_import(at, text, message):
 
 def test_good_import_and_share_link_round_trip(at):
     cfg = preset_config("two-output-biases")
+    show(at, "Share / export")
     at.text_area(key=key(at, "import")).set_value(json.dumps(cfg)).run()
     at.button(key="step_import_load").click().run()
     assert state(at).cfg == cfg
@@ -305,6 +339,7 @@ def test_link_with_a_configuration():
 def test_extreme_weights_draw_without_nan(at, recwarn):
     cfg = preset_config("lesson-step")
     cfg["weights"] = [[[1e3, -1e3], [-1e3, 1e3], [1e3, 1e3]], [[-1e3], [1e3]]]
+    show(at, "Share / export")
     at.text_area(key=key(at, "import")).set_value(json.dumps(cfg)).run()
     at.button(key="step_import_load").click().run()
     assert state(at).cfg == cfg

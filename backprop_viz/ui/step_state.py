@@ -38,6 +38,7 @@ class StepState:
     # The configuration when this generation began: the weight grids edit relative to it.
     grid_base: Config | None = None
     link_checked: bool = False  # the page's link (?preset= / ?config=) was read once
+    swept: int = -1  # the generation whose stale widget keys were last removed
 
     def key(self, name: str) -> str:
         """A widget key for this generation."""

@@ -43,7 +43,6 @@ from .step_state import (
     StepState,
     apply_steps,
     get_state,
-    is_modified,
     load,
     propose,
     reset,
@@ -364,33 +363,36 @@ def _error(state: StepState, control: str) -> None:
 
 
 def _value_pair(
-    state: StepState, name: str, index: int, label: str, lo: float, hi: float, step_: float
+    state: StepState,
+    name: str,
+    index: int,
+    label: str,
+    lo: float,
+    hi: float,
+    step_: float,
+    exact: bool,
 ) -> None:
-    """A slider for exploring and a box for exact typing, bound to one value."""
+    """A slider for exploring, and with `exact` a box for typing, bound to one value."""
     value = float(state.cfg[name][index])
     skey, nkey = state.key(f"{name}{index}_s"), state.key(f"{name}{index}_n")
     st.session_state.setdefault(skey, min(max(value, lo), hi))
-    st.session_state.setdefault(nkey, value)
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.slider(
-        label,
-        lo,
-        hi,
-        step=step_,
-        key=skey,
-        on_change=_set_value,
-        args=(name, index, True, skey, nkey, lo, hi),
-    )
-    right.number_input(
-        f"{label}, exact",
-        key=nkey,
-        value=None,
-        step=step_,
-        format="%g",
-        label_visibility="collapsed",
-        on_change=_set_value,
-        args=(name, index, False, skey, nkey, lo, hi),
-    )
+    args = (name, index, True, skey, nkey, lo, hi)
+    if not exact:
+        st.slider(label, lo, hi, step=step_, key=skey, on_change=_set_value, args=args)
+    else:
+        st.session_state.setdefault(nkey, value)
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        left.slider(label, lo, hi, step=step_, key=skey, on_change=_set_value, args=args)
+        right.number_input(
+            f"{label}, exact",
+            key=nkey,
+            value=None,
+            step=step_,
+            format="%g",
+            label_visibility="collapsed",
+            on_change=_set_value,
+            args=(name, index, False, skey, nkey, lo, hi),
+        )
     _error(state, f"{name}{index}")
 
 
@@ -399,34 +401,29 @@ def _target_range(cfg: Config) -> tuple[float, float]:
     return {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(out, (-3.0, 3.0))
 
 
-def _sidebar(state: StepState) -> None:
+def _value_controls(state: StepState) -> None:
+    """Learning rate, inputs and targets: sliders, and boxes for exact values on request."""
     cfg = state.cfg
     sizes = (len(cfg["weights"][0]), *(len(w[0]) for w in cfg["weights"]))
     names = _unit_names(sizes)
-    with st.sidebar:
-        key = state.key("preset")
-        st.session_state.setdefault(key, state.preset)
-        st.selectbox(
-            "Example",
-            [*STEP_PRESETS, CUSTOM],
-            key=key,
-            on_change=_load_preset,
-            format_func=lambda n: PRESET_LABELS.get(n, "Custom"),
-        )
-
-        st.subheader("Learning rate η")
-        skey, nkey = state.key("lr_s"), state.key("lr_n")
-        st.session_state.setdefault(skey, _nearest_rate(cfg["learning_rate"]))
+    exact = st.toggle("Type exact values", key="step_exact")
+    skey, nkey = state.key("lr_s"), state.key("lr_n")
+    st.session_state.setdefault(skey, _nearest_rate(cfg["learning_rate"]))
+    lr_args = (True, skey, nkey)
+    if exact:
         st.session_state.setdefault(nkey, float(cfg["learning_rate"]))
         left, right = st.columns([3, 2], vertical_alignment="bottom")
-        left.select_slider(
-            "η (log scale)",
-            LR_OPTIONS,
-            key=skey,
-            format_func=lambda v: f"{v:g}",
-            on_change=_set_learning_rate,
-            args=(True, skey, nkey),
-        )
+    else:
+        left = right = st
+    left.select_slider(
+        "Learning rate η (log scale)",
+        LR_OPTIONS,
+        key=skey,
+        format_func=lambda v: f"{v:g}",
+        on_change=_set_learning_rate,
+        args=lr_args,
+    )
+    if exact:
         right.number_input(
             "η, exact",
             key=nkey,
@@ -437,17 +434,60 @@ def _sidebar(state: StepState) -> None:
             on_change=_set_learning_rate,
             args=(False, skey, nkey),
         )
-        _error(state, "lr")
+    _error(state, "lr")
+    for i in range(sizes[0]):
+        _value_pair(state, "inputs", i, f"Input {names[0][i]}", -3.0, 3.0, 0.01, exact)
+    lo, hi = _target_range(cfg)
+    for k in range(sizes[-1]):
+        label = f"Target y{str(k + 1).translate(SUB)}"
+        _value_pair(state, "targets", k, label, lo, hi, 0.01, exact)
 
-        st.subheader("Inputs x")
-        for i in range(sizes[0]):
-            _value_pair(state, "inputs", i, names[0][i], -3.0, 3.0, 0.01)
-        st.subheader("Targets y")
-        lo, hi = _target_range(cfg)
-        for k in range(sizes[-1]):
-            _value_pair(state, "targets", k, f"y{str(k + 1).translate(SUB)}", lo, hi, 0.01)
 
-        with st.expander("Network shape and functions", expanded=False):
+def _weights_editor(state: StepState) -> None:
+    """One grid per layer (rows: from, columns: to, plus a bias row), randomize, reset."""
+    st.markdown("**Weights** (rows: from, columns: to)")
+    grid_cfg = state.grid_base or state.cfg
+    for layer in range(len(grid_cfg["weights"])):
+        frame = _grid_frame(grid_cfg, layer)
+        st.data_editor(
+            frame,
+            key=state.key(f"grid{layer}"),
+            width="stretch",
+            column_config={
+                c: st.column_config.NumberColumn(c, format="%.6g") for c in frame.columns
+            },
+        )
+    _error(state, "weights")
+    left, right = st.columns([1, 1.3], vertical_alignment="bottom")
+    seed_key = state.key("seed")
+    st.session_state.setdefault(seed_key, 0)
+    left.number_input("Seed", key=seed_key, step=1, value=None)
+    right.button("Randomize", key="step_randomize", on_click=_randomize, width="stretch")
+    st.button(
+        "Reset to preset",
+        key="step_reset_weights",
+        on_click=_reset_weights,
+        disabled=state.preset == CUSTOM,
+        width="stretch",
+    )
+
+
+def _sidebar(state: StepState) -> None:
+    cfg = state.cfg
+    sizes = (len(cfg["weights"][0]), *(len(w[0]) for w in cfg["weights"]))
+    with st.sidebar:
+        key = state.key("preset")
+        st.session_state.setdefault(key, state.preset)
+        st.selectbox(
+            "Example",
+            [*STEP_PRESETS, CUSTOM],
+            key=key,
+            on_change=_load_preset,
+            format_func=lambda n: PRESET_LABELS.get(n, "Custom"),
+        )
+        _weights_editor(state)
+        # Drawn only when asked for: a dozen widgets fewer on every other rerun.
+        if st.toggle("Change the network's shape", key="step_shape_open"):
             keys = _shape_keys(state)
             st.session_state.setdefault(keys["n_in"], sizes[0])
             st.session_state.setdefault(keys["n_hidden"], len(sizes) - 2)
@@ -499,65 +539,53 @@ def _full(v: float) -> str:
     return f"{float(v):.12g}"
 
 
-def _tables(comp: Computed) -> None:
-    t = comp.trace
-    sizes = t.network.sizes
-    names = _unit_names(sizes)
+def md_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table: cheap to send and draw, and its numbers copy as typed."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def tables_markdown(cfg_json: str) -> list[tuple[str, str]]:
+    """(title, Markdown table) pairs for the Tables tab, with full-precision numbers."""
+    t = compute(cfg_json).trace
+    names = _unit_names(t.network.sizes)
+    fwd = [[n, "", _full(v)] for n, v in zip(names[0], t.inputs[0], strict=True)]
+    back = []
+    for i, lt in enumerate(t.layers):
+        fprime = t.network.activations[i].derivative(lt.weighted_sum[0], lt.output[0])
+        for k, n in enumerate(names[i + 1]):
+            fwd.append([n, _full(lt.weighted_sum[0, k]), _full(lt.output[0, k])])
+            back.append([n, _full(lt.error[0, k]), _full(fprime[k]), _full(lt.error_term[0, k])])
+    out = [
+        ("Forward pass", md_table(["unit", "h (weighted sum)", "a = f(h)"], fwd)),
+        (
+            "Errors and error terms",
+            md_table(["unit", "error (before f′)", "f′(h)", "δ = error·f′(h)"], back),
+        ),
+    ]
+    for i, lt in enumerate(t.layers):
+        cols = ["from \\ to", *names[i + 1]]
+        frozen = "" if t.network.train_biases else " (frozen: not applied)"
+        rows_d = [[n, *map(_full, r)] for n, r in zip(names[i], lt.weight_delta, strict=True)]
+        rows_w = [[n, *map(_full, r)] for n, r in zip(names[i], lt.new_weights, strict=True)]
+        if lt.bias_delta is not None:
+            rows_d.append(["bias" + frozen, *map(_full, lt.bias_delta)])
+            rows_w.append(["bias", *map(_full, lt.new_biases)])
+        out.append((f"Δw, layer {i + 1} (η·δ·input)", md_table(cols, rows_d)))
+        out.append((f"New weights, layer {i + 1} (w + Δw)", md_table(cols, rows_w)))
+    return out
+
+
+def _tables(comp: Computed, cfg_json: str) -> None:
     st.markdown("**The lesson's printout** (the same numbers the lesson's code prints)")
     st.code(comp.report, language=None)
-    fwd_rows = [
-        {"unit": n, "h (weighted sum)": "", "a (output)": _full(v)}
-        for n, v in zip(names[0], t.inputs[0], strict=True)
-    ]
-    back_rows = []
-    for i, lt in enumerate(t.layers):
-        act = t.network.activations[i]
-        fprime = act.derivative(lt.weighted_sum[0], lt.output[0])
-        for k, n in enumerate(names[i + 1]):
-            fwd_rows.append(
-                {
-                    "unit": n,
-                    "h (weighted sum)": _full(lt.weighted_sum[0, k]),
-                    "a (output)": _full(lt.output[0, k]),
-                }
-            )
-            back_rows.append(
-                {
-                    "unit": n,
-                    "error (before f′)": _full(lt.error[0, k]),
-                    "f′(h)": _full(fprime[k]),
-                    "δ = error·f′(h)": _full(lt.error_term[0, k]),
-                }
-            )
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Forward pass**")
-        st.table(pd.DataFrame(fwd_rows).set_index("unit"))
-    with right:
-        st.markdown("**Errors and error terms**")
-        st.table(pd.DataFrame(back_rows).set_index("unit"))
-    for i, lt in enumerate(t.layers):
-        rows, cols = names[i], [f"→ {n}" for n in names[i + 1]]
-        left, right = st.columns(2)
-        with left:
-            st.markdown(f"**Δw, layer {i + 1}** (η·δ·input)")
-            st.table(
-                pd.DataFrame(
-                    [[_full(v) for v in r] for r in lt.weight_delta], index=rows, columns=cols
-                )
-            )
-        with right:
-            st.markdown(f"**New weights, layer {i + 1}** (w + Δw)")
-            st.table(
-                pd.DataFrame(
-                    [[_full(v) for v in r] for r in lt.new_weights], index=rows, columns=cols
-                )
-            )
-        if lt.bias_delta is not None:
-            st.markdown(
-                f"Δb, layer {i + 1}: {', '.join(_full(v) for v in lt.bias_delta)}"
-                + ("" if t.network.train_biases else " (frozen: not applied)")
-            )
+    tables = tables_markdown(cfg_json)
+    for i in range(0, len(tables), 2):
+        cols = st.columns(2)
+        for col, (title, table) in zip(cols, tables[i : i + 2], strict=False):
+            col.markdown(f"**{title}**\n\n{table}")
 
 
 def _gradient(state: StepState, comp: Computed, cfg_json: str) -> None:
@@ -639,6 +667,9 @@ def _read_link(state: StepState) -> None:
 
 def _forget_old_widgets(state: StepState) -> None:
     # Widget keys of earlier generations would otherwise pile up in the session.
+    if state.swept == state.generation:
+        return
+    state.swept = state.generation
     suffix = f"_g{state.generation}"
     for key in [
         k
@@ -648,39 +679,65 @@ def _forget_old_widgets(state: StepState) -> None:
         del st.session_state[key]
 
 
-def render_step_view() -> None:
-    """Draw the step page."""
-    state = get_state()
-    if not state.link_checked:
-        _read_link(state)
-    _forget_old_widgets(state)
-    _collect_grid_edits(state)
-    _sidebar(state)
+SECTIONS = ["Lesson printout", "Equations", "Tables", "Gradient", "Loss per step", "Share / export"]
+
+
+def _equations(comp: Computed) -> None:
+    # One block for all stages: each KaTeX element costs the browser time on every step.
+    rows = r" \\[5pt] ".join(
+        rf"\text{{{i}. {s.title}}} & \quad {s.latex}" for i, s in enumerate(comp.stages, 1)
+    )
+    st.latex(r"\begin{aligned}" + rows + r"\end{aligned}")
+
+
+def _section(state: StepState, comp: Computed, cfg_json: str) -> None:
+    """The one section asked for: only it is computed and sent on a slider step."""
+    choice = st.segmented_control(
+        "Show", SECTIONS, default=SECTIONS[0], key="step_section", label_visibility="collapsed"
+    )
+    if choice == "Lesson printout":
+        st.code(comp.report, language=None)
+    elif choice == "Equations":
+        _equations(comp)
+    elif choice == "Tables":
+        _tables(comp, cfg_json)
+    elif choice == "Gradient":
+        _gradient(state, comp, cfg_json)
+    elif choice == "Loss per step":
+        if state.losses:
+            show_figure(
+                loss_steps_figure([*state.losses, comp.trace.loss_before]), key="step_losses"
+            )
+        else:
+            st.info("Apply a step (or take N) to see the loss fall step by step.")
+    elif choice == "Share / export":
+        _share(state)
+
+
+@st.fragment
+def _live(state: StepState) -> None:
+    """Everything a slider step changes. A fragment: moving a slider reruns only this."""
+    controls, view = st.columns([1, 3], gap="medium")
+    with controls:
+        _value_controls(state)
     cfg_json = _cfg_json(state.cfg)
     comp = compute(cfg_json)
     t = comp.trace
+    with view:
+        m = st.columns(3)
+        m[0].metric("Output ŷ", _vec(t.output[0]))
+        m[1].metric("Error y − ŷ", _vec(t.error[0]))
+        m[2].metric(
+            "Loss E → after the step",
+            fmt(t.loss_before),
+            delta=f"{fmt(t.loss_after - t.loss_before)} → {fmt(t.loss_after)}",
+            delta_color="inverse",
+        )
+        show_figure(comp.figure, key="step_diagram")
+    _section(state, comp, cfg_json)
 
-    st.title("One step of backpropagation")
-    origin = "Custom network" if state.preset == CUSTOM else PRESET_LABELS[state.preset]
-    st.caption(
-        f"{origin}{' (modified)' if state.preset != CUSTOM and is_modified(state) else ''}"
-        " · press ▶ Play under the diagram to watch the step, stage by stage"
-    )
-    if state.notice:
-        st.warning(state.notice)
-        state.notice = None
 
-    m = st.columns(4)
-    m[0].metric("Output ŷ", _vec(t.output[0]))
-    m[1].metric("Error y − ŷ", _vec(t.error[0]))
-    m[2].metric("Loss E before the step", fmt(t.loss_before))
-    m[3].metric(
-        "Loss E after the step",
-        fmt(t.loss_after),
-        delta=fmt(t.loss_after - t.loss_before),
-        delta_color="inverse",
-    )
-
+def _stepping(state: StepState) -> None:
     b = st.columns([1.1, 0.7, 1.2, 0.8, 0.8, 2.4], vertical_alignment="bottom")
     b[0].button(
         "Apply step",
@@ -697,51 +754,26 @@ def render_step_view() -> None:
     b[5].caption(f"{len(state.losses)} step(s) applied on this example")
     _error(state, "take")
 
-    left, right = st.columns([3, 2])
-    with left:
-        show_figure(comp.figure, key="step_diagram")
-    with right:
-        st.markdown("**Weights** (rows: from, columns: to; edit any cell)")
-        grid_cfg = state.grid_base or state.cfg
-        for layer in range(len(grid_cfg["weights"])):
-            frame = _grid_frame(grid_cfg, layer)
-            st.data_editor(
-                frame,
-                key=state.key(f"grid{layer}"),
-                width="stretch",
-                column_config={
-                    c: st.column_config.NumberColumn(c, format="%.6g") for c in frame.columns
-                },
-            )
-        _error(state, "weights")
-        c1, c2, c3 = st.columns([1, 1.2, 1.4], vertical_alignment="bottom")
-        seed_key = state.key("seed")
-        st.session_state.setdefault(seed_key, 0)
-        c1.number_input("Seed", key=seed_key, step=1, value=None)
-        c2.button("Randomize", key="step_randomize", on_click=_randomize)
-        c3.button(
-            "Reset to preset",
-            key="step_reset_weights",
-            on_click=_reset_weights,
-            disabled=state.preset == CUSTOM,
-        )
 
-    tabs = st.tabs(["Equations", "Tables", "Gradient", "Loss per step", "Share / export"])
-    with tabs[0]:
-        for i, s in enumerate(comp.stages, start=1):
-            st.markdown(f"**{i}. {s.title}**")
-            st.latex(s.latex)
-    with tabs[1]:
-        _tables(comp)
-    with tabs[2]:
-        _gradient(state, comp, cfg_json)
-    with tabs[3]:
-        if state.losses:
-            show_figure(loss_steps_figure([*state.losses, t.loss_before]), key="step_losses")
-        else:
-            st.info("Apply a step (or take N) to see the loss fall step by step.")
-    with tabs[4]:
-        _share(state)
+def render_step_view() -> None:
+    """Draw the step page."""
+    state = get_state()
+    if not state.link_checked:
+        _read_link(state)
+    _forget_old_widgets(state)
+    _collect_grid_edits(state)
+    _sidebar(state)
+    st.title("One step of backpropagation")
+    origin = "Custom network" if state.preset == CUSTOM else PRESET_LABELS[state.preset]
+    st.caption(
+        f"{origin} · move a slider, or press ▶ Play under the diagram to watch the "
+        "step stage by stage"
+    )
+    if state.notice:
+        st.warning(state.notice)
+        state.notice = None
+    _stepping(state)
+    _live(state)
 
 
 def _vec(values: np.ndarray) -> str:

@@ -1,0 +1,82 @@
+"""Step page speed: slider → updated number in Chromium, and the server time of a rerun.
+
+    python benchmarks/bench_step_latency.py [--steps 30] [--rounds 3] [--reruns 30]
+
+In one run and one browser, alternating rounds between the two pages (so load from
+elsewhere on the machine hits both alike):
+- the step page (app.py): press → on the x₁ slider, time until the "Output ŷ" metric shows
+  the new value (measured in the page: keydown to the first frame showing the change);
+- the trivial floor page (one slider, one metric, one small chart).
+Prints p50 and p90 of each and the ratio. Then the server-side time of one rerun of the
+default step page (Streamlit's AppTest, which runs the script as the server does), for an
+unchanged rerun and for a slider change, beside the trivial page's.
+Targets: p50 ≤ 150 ms and ≤ 3× the trivial page; p90 ≤ 250 ms; server rerun ≤ 40 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.slider_latency import TRIVIAL, AppSpec, measure_apps, report  # noqa: E402
+
+STEP_PAGE = AppSpec(
+    name="step page",
+    script=REPO_ROOT / "app.py",
+    slider_label="x₁",
+    value_selector='[data-testid="stMetricValue"]',  # the first metric: Output ŷ
+)
+
+
+def server_rerun_ms(reruns: int) -> dict[str, float]:
+    """Median ms of AppTest reruns: the step page unchanged, after a slider move, trivial."""
+    from streamlit.testing.v1 import AppTest
+
+    def median_ms(app: AppTest, change) -> float:
+        times = []
+        for i in range(reruns):
+            change(app, i)
+            start = time.perf_counter()
+            app.run()
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    step = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60).run()
+    state = step.session_state["step_view_state"]
+    slider_key = state.key("inputs0_s")
+    unchanged = median_ms(step, lambda app, i: None)
+    moved = median_ms(
+        step, lambda app, i: app.slider(key=slider_key).set_value(round(0.5 + 0.01 * (i + 1), 2))
+    )
+    trivial = AppTest.from_file(str(TRIVIAL.script), default_timeout=60).run()
+    floor = median_ms(trivial, lambda app, i: app.slider[0].set_value(10 + i))
+    return {
+        "step page, unchanged": unchanged,
+        "step page, slider moved": moved,
+        "trivial page, slider moved": floor,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reruns", type=int, default=30)
+    args = parser.parse_args()
+    results = measure_apps([TRIVIAL, STEP_PAGE], steps=args.steps, rounds=args.rounds)
+    print("slider step → new number on screen (Chromium, in-page timing):")
+    print(report(results))
+    print(f"\nserver-side rerun (AppTest, median of {args.reruns}):")
+    for name, ms in server_rerun_ms(args.reruns).items():
+        print(f"  {name:<28} {ms:6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
