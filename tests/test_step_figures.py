@@ -17,7 +17,14 @@ from backprop_viz.editing import (
     set_biases,
 )
 from backprop_viz.errors import ConfigError
-from backprop_viz.figures.network import network_figure, weights_figure
+from backprop_viz.figures.network import (
+    HOVER,
+    LABELS,
+    N_EDGE_TRACES,
+    NAMES,
+    network_figure,
+    weights_figure,
+)
 from backprop_viz.figures.step_charts import loss_slice_figure, loss_steps_figure
 from backprop_viz.landscape import loss_slice
 from backprop_viz.network import Network
@@ -56,7 +63,7 @@ def test_deep_network_stays_within_twenty_frames():
     trace = step(net, np.linspace(-1, 1, 6), [0.2, 0.5, 0.9], 0.1)
     fig = network_figure(trace)
     assert len(fig["frames"]) <= 20
-    assert len(fig["data"]) == 13
+    assert len(fig["data"]) == HOVER + 1 == N_EDGE_TRACES + 4
     go.Figure(fig)  # the dict is a valid Plotly figure
     assert len(json.dumps(fig)) < 400_000
 
@@ -70,7 +77,7 @@ def test_lesson_diagram_is_small_and_valid():
     assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"].endswith("Play")
     # Every frame updates the same 11 traces and carries its caption.
     for frame in fig["frames"]:
-        assert frame["traces"] == list(range(11)) and "<b>" in frame["layout"]["title"]["text"]
+        assert frame["traces"] == list(range(NAMES)) and "<b>" in frame["layout"]["title"]["text"]
 
 
 def test_edges_are_binned_by_sign_and_labelled():
@@ -78,15 +85,16 @@ def test_edges_are_binned_by_sign_and_labelled():
     fig = network_figure(trace)
     first = fig["frames"][0]["data"]
     # Frame 1 lights every edge by its weight: 5 positive and 3 negative edges.
-    positive = sum(len(t["x"]) // 3 for t in first[1:5])
-    negative = sum(len(t["x"]) // 3 for t in first[5:9])
+    half = (N_EDGE_TRACES - 1) // 2
+    positive = sum(len(t["x"]) // 3 for t in first[1 : 1 + half])
+    negative = sum(len(t["x"]) // 3 for t in first[1 + half : N_EDGE_TRACES])
     assert (positive, negative) == (5, 3)
-    assert first[9]["text"] == ["0.5", "−0.6", "0.1", "−0.2", "0.1", "0.7", "0.1", "−0.3"]
+    assert first[LABELS]["text"] == ["0.5", "−0.6", "0.1", "−0.2", "0.1", "0.7", "0.1", "−0.3"]
 
 
 def test_hover_carries_exact_numbers():
     trace = load_preset("lesson-step").step()
-    edges = network_figure(trace)["data"][12]["hovertext"]
+    edges = network_figure(trace)["data"][HOVER]["hovertext"]
     assert len(edges) == 8
     assert "Δw = η·δ·a = 0.008040473948" in edges[6]
     assert "w·x = 0.25" in edges[0]
@@ -95,7 +103,7 @@ def test_hover_carries_exact_numbers():
 def test_weights_figure():
     fig = weights_figure(Network.random([3, 4, 1], seed=1), "trained", ["a", "b", "c"])
     go.Figure(fig)
-    assert fig["data"][9]["text"][:3] == ["a", "b", "c"]
+    assert fig["data"][N_EDGE_TRACES]["text"][:3] == ["a", "b", "c"]
 
 
 def test_number_formats():

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from backprop_viz.backprop import step
 from backprop_viz.editing import encode_link, preset_config
+from backprop_viz.figures.network import LABELS
 from backprop_viz.network import Network
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +91,9 @@ def assert_page_matches(at, cfg):
     assert latex.count(r"\text{") >= 11
     fig = diagram(at)
     steps = next(f for f in fig["frames"] if f["name"] == "steps")
-    assert f"{tr.layers[-1].weight_delta[0, 0]:.3g}".replace("-", "−") in steps["data"][9]["text"]
+    assert (
+        f"{tr.layers[-1].weight_delta[0, 0]:.3g}".replace("-", "−") in steps["data"][LABELS]["text"]
+    )
     error_frame = next(f for f in fig["frames"] if f["name"] == "error")
     assert f"{tr.error[0, 0]:.4g}".replace("-", "−") in error_frame["layout"]["title"]["text"]
 

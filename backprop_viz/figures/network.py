@@ -18,7 +18,11 @@ from .style import NEGATIVE, NEUTRAL, NODE_SCALE, POSITIVE, play_controls
 
 Array = np.ndarray
 
-WIDTHS = (1.5, 3.0, 5.0, 8.0)  # line widths by |value| quartile of the frame's maximum
+WIDTHS = (1.5, 3.5, 7.0)  # line widths by |value| third of the frame's maximum
+N_EDGE_TRACES = 1 + 2 * len(WIDTHS)  # inactive, then positive and negative by width
+# Trace order of the diagram: edge lines, edge labels, units (these change per frame),
+# then unit names and edge hover targets (static).
+LABELS, UNITS, NAMES, HOVER = range(N_EDGE_TRACES, N_EDGE_TRACES + 4)
 LABEL_AT = 0.3  # edge labels sit this far along each edge from its source
 MAX_EDGE_LABELS = 24  # beyond this many edges, values are in the hover only
 
@@ -56,7 +60,7 @@ def _segments(pos: list[Array], edges: list[tuple[int, int, int]]) -> tuple[list
 
 
 def _edge_traces(stage: Stage, pos: list[Array], edges: list[tuple[int, int, int]]) -> list[dict]:
-    """Nine line traces: inactive edges, then positive and negative by width bin."""
+    """N_EDGE_TRACES line traces: inactive edges, then positive and negative by width."""
     vals = [
         None if stage.edge_values[layer] is None else float(stage.edge_values[layer][j, k])
         for layer, j, k in edges
@@ -189,7 +193,7 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
 
     first = variable(stages[0])
     data: list[dict] = []
-    for style, edge in zip(_edge_trace_styles(), first[:9], strict=True):
+    for style, edge in zip(_edge_trace_styles(), first[:N_EDGE_TRACES], strict=True):
         data.append({"type": "scatter", "mode": "lines", "hoverinfo": "skip", **style, **edge})
     data.append(
         {
@@ -200,7 +204,7 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
             "textfont": {"size": 11, "color": "#222", "shadow": "auto"},
             "hoverinfo": "skip",
             "name": "edge values",
-            **first[9],
+            **first[LABELS],
         }
     )
     data.append(
@@ -214,10 +218,10 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
             "hovertext": _node_hover(trace, record),
             "hoverinfo": "text",
             "name": "units",
-            **{k: v for k, v in first[10].items() if k != "marker"},
+            **{k: v for k, v in first[UNITS].items() if k != "marker"},
             "marker": {
                 "size": 34,
-                "color": first[10]["marker"]["color"],
+                "color": first[UNITS]["marker"]["color"],
                 "colorscale": NODE_SCALE,
                 "cmin": -peak,
                 "cmax": peak,
@@ -257,7 +261,7 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
         {
             "name": s.key,
             "data": variable(s),
-            "traces": list(range(11)),
+            "traces": list(range(NAMES)),
             "layout": {"title": _title(s, i, count)},
         }
         for i, s in enumerate(stages)

@@ -63,12 +63,11 @@ class Computed:
     stages: list[Stage]
     figure: dict[str, Any]
     report: str
-    grad_rows: list[GradCheckRow]
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def compute(cfg_json: str) -> Computed:
-    """The step, its stages, diagram, lesson-style report and gradient check (cached)."""
+    """The step, its stages, diagram and lesson-style report (cached)."""
     cfg = parse_config(json.loads(cfg_json))
     trace = cfg.step()
     return Computed(
@@ -77,8 +76,15 @@ def compute(cfg_json: str) -> Computed:
         stages=build_stages(trace),
         figure=network_figure(trace),
         report=describe_step(trace),
-        grad_rows=gradient_check(cfg.network, cfg.inputs, cfg.targets),
     )
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def grad_rows(cfg_json: str) -> list[GradCheckRow]:
+    """The central-difference check of every parameter (cached; only the Gradient section
+    needs it)."""
+    cfg = parse_config(json.loads(cfg_json))
+    return gradient_check(cfg.network, cfg.inputs, cfg.targets)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -590,7 +596,7 @@ def _tables(comp: Computed, cfg_json: str) -> None:
 
 def _gradient(state: StepState, comp: Computed, cfg_json: str) -> None:
     sizes = comp.trace.network.sizes
-    rows = comp.grad_rows
+    rows = grad_rows(cfg_json)
     labels = {r.name: _param_label(sizes, r.kind, r.layer - 1, r.index) for r in rows}
     st.markdown(
         "Backprop computes the **slope** of the loss with respect to every weight. Pick one: "
@@ -724,10 +730,10 @@ def _live(state: StepState) -> None:
     comp = compute(cfg_json)
     t = comp.trace
     with view:
-        m = st.columns(3)
-        m[0].metric("Output ŷ", _vec(t.output[0]))
-        m[1].metric("Error y − ŷ", _vec(t.error[0]))
-        m[2].metric(
+        row = st.container(horizontal=True)  # one block, not three columns
+        row.metric("Output ŷ", _vec(t.output[0]))
+        row.metric("Error y − ŷ", _vec(t.error[0]))
+        row.metric(
             "Loss E → after the step",
             fmt(t.loss_before),
             delta=f"{fmt(t.loss_after - t.loss_before)} → {fmt(t.loss_after)}",
