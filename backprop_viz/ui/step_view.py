@@ -733,10 +733,12 @@ def _live(state: StepState) -> None:
         row = st.container(horizontal=True)  # one block, not three columns
         row.metric("Output ŷ", _vec(t.output[0]))
         row.metric("Error y − ŷ", _vec(t.error[0]))
+        change = t.loss_after - t.loss_before
         row.metric(
-            "Loss E → after the step",
+            "Loss E (before the step)",
             fmt(t.loss_before),
-            delta=f"{fmt(t.loss_after - t.loss_before)} → {fmt(t.loss_after)}",
+            # An ASCII sign: Streamlit reads the arrow's direction from a leading "-".
+            delta=f"{change:+.4g} after the step: {fmt(t.loss_after)}",
             delta_color="inverse",
         )
         show_figure(comp.figure, key="step_diagram")
