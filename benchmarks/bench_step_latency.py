@@ -30,7 +30,7 @@ from benchmarks.slider_latency import TRIVIAL, AppSpec, measure_apps, report  # 
 STEP_PAGE = AppSpec(
     name="step page",
     script=REPO_ROOT / "app.py",
-    slider_label="x₁",
+    slider_label="Input x₁",
     value_selector='[data-testid="stMetricValue"]',  # the first metric: Output ŷ
 )
 

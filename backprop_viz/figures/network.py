@@ -25,6 +25,7 @@ N_EDGE_TRACES = 1 + 2 * len(WIDTHS)  # inactive, then positive and negative by w
 LABELS, UNITS, NAMES, HOVER = range(N_EDGE_TRACES, N_EDGE_TRACES + 4)
 LABEL_AT = 0.3  # edge labels sit this far along each edge from its source
 MAX_EDGE_LABELS = 24  # beyond this many edges, values are in the hover only
+MAX_STILL_LABELS = 10  # the still diagram labels fewer: its edges cross more
 
 
 def _sub(i: int) -> str:
@@ -343,7 +344,7 @@ def weights_figure(network: Network, title: str = "", input_names: list[str] | N
     data.append(
         {
             "type": "scatter",
-            "mode": "markers+text" if len(edges) <= MAX_EDGE_LABELS else "markers",
+            "mode": "markers+text" if len(edges) <= MAX_STILL_LABELS else "markers",
             "x": mid[:, 0].tolist(),
             "y": mid[:, 1].tolist(),
             "text": [fmt(network.weights[layer][j, k], 3) for layer, j, k in edges],

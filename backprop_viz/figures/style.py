@@ -58,6 +58,19 @@ def play_controls(
         }
         for name, label in zip(frame_names, labels, strict=True)
     ]
+    slider = {
+        "active": 0,
+        "x": 0.3,
+        "len": 0.7,
+        "y": -0.04,
+        "yanchor": "top",
+        "pad": {"t": 0},
+        "currentvalue": {"prefix": prefix, "font": {"size": 12, "color": "#444"}},
+        "steps": steps,
+    }
+    if len(steps) > 15:
+        # Dozens of tick labels overlap; the current value above the slider says it all.
+        slider["font"] = {"color": "rgba(0,0,0,0)"}
     return {
         "updatemenus": [
             {
@@ -72,16 +85,5 @@ def play_controls(
                 "buttons": [play, pause],
             }
         ],
-        "sliders": [
-            {
-                "active": 0,
-                "x": 0.3,
-                "len": 0.7,
-                "y": -0.04,
-                "yanchor": "top",
-                "pad": {"t": 0},
-                "currentvalue": {"prefix": prefix, "font": {"size": 12}},
-                "steps": steps,
-            }
-        ],
+        "sliders": [slider],
     }

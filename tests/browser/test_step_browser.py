@@ -41,16 +41,20 @@ def test_default_page_loads_cleanly(step_page: Page, console_errors: ConsoleErro
     expect(page.locator(METRIC).first).to_have_text(expected_output(0.5))
     expect(page.get_by_text("[0.00804047 0.00555918]", exact=False).first).to_be_attached()
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-    assert page.locator(".katex").count() >= 11
     wait_idle(page)
     page.screenshot(path=str(artifact_dir / "step-default.png"))
     assert (artifact_dir / "step-default.png").stat().st_size > 50_000
+    # The equations, typeset: one row per stage, with the live numbers.
+    page.locator(".st-key-step_section").get_by_text("Equations", exact=True).click()
+    katex = page.locator(".katex-display").first
+    expect(katex).to_contain_text("11. New weights")
+    expect(katex).to_contain_text("0.006616")
     console_errors.assert_none()
 
 
 def test_keyboard_slider_updates_the_numbers(step_page: Page, console_errors: ConsoleErrors):
     page = step_page
-    slider = page.get_by_role("slider", name="x₁")
+    slider = page.get_by_role("slider", name="Input x₁")
     slider.focus()
     page.keyboard.press("ArrowRight")
     expect(page.locator(METRIC).first).to_have_text(expected_output(0.51))
