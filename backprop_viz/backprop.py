@@ -25,14 +25,21 @@ class Backward:
     error_terms: tuple[Array, ...]
 
 
-def backward(network: Network, weights: Sequence[Array], fwd: Forward, targets: Array) -> Backward:
-    """Send the output error back through the layers.
+def backward(
+    network: Network,
+    weights: Sequence[Array],
+    fwd: Forward,
+    targets: Array,
+    with_errors: bool = True,
+) -> Backward:
+    """Send the output error back through the layers (`with_errors=False`: the output
+    layer's error before f′ may be None when only the error terms are needed).
 
     The output layer's error is −∂E/∂ŷ (y − ŷ for squared error); a hidden unit j's error
     is Σ_k δ_k·w_jk, the next layer's error terms scaled back by the weights; δ = error·f′(h).
     """
     error, term = network.loss.output_signal(
-        targets, fwd.outputs[-1], fwd.weighted_sums[-1], network.activations[-1]
+        targets, fwd.outputs[-1], fwd.weighted_sums[-1], network.activations[-1], with_errors
     )
     errors, terms = [error], [term]  # built output-first, reversed at the end
     for i in range(len(weights) - 2, -1, -1):
@@ -54,7 +61,7 @@ def parameter_steps(
     dw = [learning_rate * (x.mT @ d) / n for x, d in zip(fwd.inputs, bwd.error_terms, strict=True)]
     if not with_biases:
         return dw, None
-    return dw, [learning_rate * d.sum(axis=-2) / n for d in bwd.error_terms]
+    return dw, [learning_rate * np.add.reduce(d, axis=-2) / n for d in bwd.error_terms]
 
 
 def gradients(network: Network, inputs: Array, targets: Array) -> tuple[list[Array], list[Array]]:

@@ -52,15 +52,20 @@ class Loss:
         return np.mean(each, axis=(-2, -1))
 
     def output_signal(
-        self, y: Array, y_hat: Array, z: Array, activation: Activation
-    ) -> tuple[Array, Array]:
-        """(error, δ) at the output: error = −∂E/∂ŷ (before f′), δ = −∂E/∂z = error·f′(z)."""
+        self, y: Array, y_hat: Array, z: Array, activation: Activation, with_error: bool = True
+    ) -> tuple[Array | None, Array]:
+        """(error, δ) at the output: error = −∂E/∂ŷ (before f′), δ = −∂E/∂z = error·f′(z).
+
+        Without `with_error` the error is None when it is not needed to find δ (training).
+        """
         if self.name == "squared_error":
             error = y - y_hat
             return error, error * activation.derivative(z, y_hat)
         # Sigmoid output with cross-entropy: f′ cancels, δ = y − ŷ exactly; the error before
         # f′ divides by ŷ(1 − ŷ), which underflows to 0 when the unit saturates.
         delta = y - y_hat
+        if not with_error:
+            return None, delta
         slope = y_hat * (1.0 - y_hat)
         error = delta / np.maximum(slope, np.finfo(float).tiny)
         return error, delta

@@ -203,7 +203,11 @@ def forward(
         layer_inputs.append(a)
         z = a @ w
         if biases is not None:
-            z = z + biases[i][..., None, :]
+            b = biases[i]
+            if b.ndim == 1:
+                z += b  # z is fresh from the product: add in place
+            else:  # stacked biases may add a leading axis that z lacks
+                z = z + b[..., None, :]
         a = act.fn(z)
         sums.append(z)
         outs.append(a)

@@ -172,7 +172,7 @@ def train(
 
     def apply(ws: list[Array], bs: list[Array] | None, fwd: Forward, ys: Array):
         # New arrays, not in-place updates: the previous ones stay valid as a fallback.
-        bwd = backward(network, ws, fwd, ys)
+        bwd = backward(network, ws, fwd, ys, with_errors=False)
         dw, db = parameter_steps(fwd, bwd, lr, with_biases=train_b)
         ws = [w + d for w, d in zip(ws, dw, strict=True)]
         if train_b:
