@@ -9,12 +9,9 @@ import pytest
 
 from backprop_viz.cli import main
 from backprop_viz.presets import preset_dict
+from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSON_CSV = ROOT.parent / "shared" / "data" / "binary.csv"
-needs_csv = pytest.mark.skipif(
-    not LESSON_CSV.exists(), reason=f"the lesson's admissions data is not at {LESSON_CSV}"
-)
 
 LESSON_BLOCKS = """Change in weights for hidden layer to output layer:
 [0.00804047 0.00555918]
@@ -23,19 +20,6 @@ Change in weights for input layer to hidden layer:
  [ 3.54011093e-05 -1.02235701e-04]
  [-7.08022187e-05  2.04471402e-04]]
 """
-
-LESSON_LOG = [
-    0.2513572524259881,
-    0.24996540718842905,
-    0.24862005218904504,
-    0.2473199321717981,
-    0.24606380465584854,
-    0.24485044179257037,
-    0.243678632018683,
-    0.24254718151769472,
-    0.24145491550165454,
-    0.24040067932493334,
-]
 
 
 def run(capsys, *args):
@@ -119,23 +103,23 @@ def test_missing_data_file_exits_2(capsys, tmp_path):
     assert code == 2 and "does not exist" in err
 
 
-@needs_csv
+@needs_lesson_csv
 def test_train_reproduces_the_lesson_log_and_accuracy(capsys):
     code, out, _ = run(
         capsys, "train", "--preset", "admissions", "--data", str(LESSON_CSV), "--lesson-log"
     )
     assert code == 0
-    for value in LESSON_LOG:
+    for value in PRINTED:
         assert f"Train loss:  {value!r}\n" in out
     assert "Prediction accuracy: 0.725" in out
 
 
-@needs_csv
+@needs_lesson_csv
 def test_train_json(capsys):
     code, out, _ = run(capsys, "train", "--data", str(LESSON_CSV), "--lesson-log", "--json")
     assert code == 0
     data = json.loads(out)
-    assert [e["train_loss"] for e in data["lesson_log"]] == LESSON_LOG
+    assert [e["train_loss"] for e in data["lesson_log"]] == PRINTED
     assert data["test_accuracy"] == 0.725
     assert len(data["loss_history"]) == 900 and len(data["test_loss_history"]) == 900
     assert len(data["final_weights"][0]) == 6 and len(data["final_weights"][1]) == 2

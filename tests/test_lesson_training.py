@@ -1,30 +1,13 @@
 """The lesson's admissions run: its printed log exactly, its accuracy, and the correct loss."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from backprop_viz.admissions import prepare_lesson, read_admissions_csv
 from backprop_viz.lesson import lesson_log_epochs, lesson_network, run_lesson
+from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
-LESSON_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "binary.csv"
-pytestmark = pytest.mark.skipif(
-    not LESSON_CSV.exists(), reason=f"the lesson's admissions data is not at {LESSON_CSV}"
-)
-
-PRINTED = [
-    0.2513572524259881,
-    0.24996540718842905,
-    0.24862005218904504,
-    0.2473199321717981,
-    0.24606380465584854,
-    0.24485044179257037,
-    0.243678632018683,
-    0.24254718151769472,
-    0.24145491550165454,
-    0.24040067932493334,
-]
+pytestmark = needs_lesson_csv
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ upload, divergence, continuing and resetting, and no training on reruns that did
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,23 +12,8 @@ import backprop_viz.ui.train_view as train_view
 from backprop_viz.admissions import ADMISSIONS_ENV
 from backprop_viz.trainer import MAX_FRAMES, PRESETS
 from backprop_viz.ui.train_state import KEY
+from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
-LESSON_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "binary.csv"
-needs_lesson_csv = pytest.mark.skipif(
-    not LESSON_CSV.exists(), reason=f"the lesson's admissions data is not at {LESSON_CSV}"
-)
-PRINTED = [
-    0.2513572524259881,
-    0.24996540718842905,
-    0.24862005218904504,
-    0.2473199321717981,
-    0.24606380465584854,
-    0.24485044179257037,
-    0.243678632018683,
-    0.24254718151769472,
-    0.24145491550165454,
-    0.24040067932493334,
-]
 SCRIPT = "from backprop_viz.ui.train_view import render_train_view\nrender_train_view()"
 
 

@@ -1,8 +1,6 @@
 """Training runs for the training view: the lesson's run, continuation, checkpoints, presets,
 divergence and validation, checked against independent computations."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,23 +34,8 @@ from backprop_viz.trainer import (
     start_run,
 )
 from backprop_viz.training import train
+from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
-LESSON_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "binary.csv"
-needs_lesson_csv = pytest.mark.skipif(
-    not LESSON_CSV.exists(), reason=f"the lesson's admissions data is not at {LESSON_CSV}"
-)
-PRINTED = [
-    0.2513572524259881,
-    0.24996540718842905,
-    0.24862005218904504,
-    0.2473199321717981,
-    0.24606380465584854,
-    0.24485044179257037,
-    0.243678632018683,
-    0.24254718151769472,
-    0.24145491550165454,
-    0.24040067932493334,
-]
 XOR = PRESETS["xor"].spec
 
 
