@@ -353,3 +353,31 @@ def test_extreme_weights_draw_without_nan(at, recwarn):
 def test_tracebacks_are_never_shown():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_gradient_section_shows_backprops_slope(at):
+    show(at, "Gradient")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Gradient check" in text
+    cfg = preset_config("lesson-step")
+    net = Network.build(cfg["weights"])
+    from backprop_viz.backprop import gradients
+
+    gw, _ = gradients(net, np.array([cfg["inputs"]]), np.array([cfg["targets"]]))
+    # The default weight is the last one, a₂ → ŷ₁; its tangent's slope is backprop's ∂E/∂w.
+    chart = next(
+        json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+        if not json.loads(c.proto.spec).get("frames")
+    )
+    (x0, x1), (y0, y1) = chart["data"][1]["x"], chart["data"][1]["y"]
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(gw[1][1, 0], rel=1e-9)
+    assert f"{gw[1][1, 0]:.12g}" in text
+    at.selectbox(key="step_slice_param").set_value("W1[0,1]").run()
+    chart = next(
+        json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+        if not json.loads(c.proto.spec).get("frames")
+    )
+    (x0, x1), (y0, y1) = chart["data"][1]["x"], chart["data"][1]["y"]
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(gw[0][0, 1], rel=1e-9)

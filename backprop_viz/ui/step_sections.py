@@ -1,0 +1,129 @@
+"""The step page's sections, one shown at a time: printout, equations, tables, gradient,
+loss per step, share and export."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from ..editing import encode_link
+from ..figures.step_charts import loss_steps_figure
+from .charts import show_figure
+from .step_controls import import_config, show_error
+from .step_results import (
+    Computed,
+    full,
+    grad_rows,
+    md_table,
+    param_label,
+    slice_figure,
+    tables_markdown,
+)
+from .step_state import StepState
+
+SECTIONS = ["Lesson printout", "Equations", "Tables", "Gradient", "Loss per step", "Share / export"]
+
+
+def _equations(comp: Computed) -> None:
+    # One block for all stages: each KaTeX element costs the browser time on every step.
+    rows = r" \\[5pt] ".join(
+        rf"\text{{{i}. {s.title}}} & \quad {s.latex}" for i, s in enumerate(comp.stages, 1)
+    )
+    st.latex(r"\begin{aligned}" + rows + r"\end{aligned}")
+
+
+def _tables(comp: Computed, cfg_json: str) -> None:
+    st.markdown("**The lesson's printout** (the same numbers the lesson's code prints)")
+    st.code(comp.report, language=None)
+    tables = tables_markdown(cfg_json)
+    for i in range(0, len(tables), 2):
+        cols = st.columns(2)
+        for col, (title, table) in zip(cols, tables[i : i + 2], strict=False):
+            col.markdown(f"**{title}**\n\n{table}")
+
+
+def _gradient(state: StepState, comp: Computed, cfg_json: str) -> None:
+    sizes = comp.trace.network.sizes
+    rows = grad_rows(cfg_json)
+    labels = {r.name: param_label(sizes, r.kind, r.layer - 1, r.index) for r in rows}
+    st.markdown(
+        "Backprop computes the **slope** of the loss with respect to every weight. Pick one: "
+        "the curve is the loss as that weight alone moves, the dashed line has backprop's "
+        "slope, and it touches the curve at the current value."
+    )
+    key = "step_slice_param"
+    if st.session_state.get(key) not in labels:
+        st.session_state[key] = rows[-1].name
+    st.selectbox("Weight", list(labels), key=key, format_func=lambda n: f"{labels[n]}  [{n}]")
+    show_figure(slice_figure(cfg_json, st.session_state[key]), key="step_slice_chart")
+    table = md_table(
+        ["parameter", "value", "∂E/∂w (backprop)", "∂E/∂w (numeric)", "relative error"],
+        [
+            [
+                f"{labels[r.name]} [{r.name}]",
+                full(r.value),
+                full(r.analytic),
+                full(r.numeric),
+                f"{r.relative_error:.1e}",
+            ]
+            for r in rows
+        ],
+    )
+    st.markdown(
+        "**Gradient check**: backprop against central differences "
+        "(E(w + ε) − E(w − ε)) / 2ε, ε = 10⁻⁶\n\n" + table
+    )
+
+
+def _share(state: StepState) -> None:
+    cfg = state.cfg
+    text = json.dumps(cfg, indent=1)
+    st.download_button(
+        "Download this configuration (JSON)",
+        text,
+        "backprop-step.json",
+        mime="application/json",
+        key="step_download",
+    )
+    try:
+        base = str(st.context.url or "").split("?")[0]
+    except Exception:  # no browser context (e.g. tests)
+        base = ""
+    st.markdown("**Link to this exact network** (inputs, weights, settings):")
+    st.code(f"{base}?config={encode_link(cfg)}", language=None)
+    st.markdown("**Load a configuration** (the same JSON the command line reads):")
+    key = state.key("import")
+    st.text_area(
+        "Configuration JSON",
+        key=key,
+        height=150,
+        label_visibility="collapsed",
+        placeholder='{"inputs": [...], "targets": [...], "learning_rate": 0.5, ...}',
+    )
+    st.button("Load", key="step_import_load", on_click=import_config)
+    show_error(state, "import")
+
+
+def section(state: StepState, comp: Computed, cfg_json: str) -> None:
+    """The one section asked for: only it is computed and sent on a slider step."""
+    choice = st.segmented_control(
+        "Show", SECTIONS, default=SECTIONS[0], key="step_section", label_visibility="collapsed"
+    )
+    if choice == "Lesson printout":
+        st.code(comp.report, language=None)
+    elif choice == "Equations":
+        _equations(comp)
+    elif choice == "Tables":
+        _tables(comp, cfg_json)
+    elif choice == "Gradient":
+        _gradient(state, comp, cfg_json)
+    elif choice == "Loss per step":
+        if state.losses:
+            show_figure(
+                loss_steps_figure([*state.losses, comp.trace.loss_before]), key="step_losses"
+            )
+        else:
+            st.info("Apply a step (or take N) to see the loss fall step by step.")
+    elif choice == "Share / export":
+        _share(state)
