@@ -130,6 +130,19 @@ def as_records(values: object, width: int, what: str) -> Array:
     return arr
 
 
+def as_problem(
+    network: Network, inputs: object, targets: object, kind: str = ""
+) -> tuple[Array, Array]:
+    """(inputs, targets) as (records, n_in) and (records, n_out) arrays with as many
+    records each; `kind` ("training", "test") names them in messages."""
+    what = f"{kind} " if kind else ""
+    x = as_records(inputs, network.sizes[0], f"{what}inputs".capitalize())
+    y = as_records(targets, network.sizes[-1], f"{what}targets".capitalize())
+    if x.shape[0] != y.shape[0]:
+        raise ConfigError(f"{x.shape[0]} {what}input records but {y.shape[0]} {what}targets.")
+    return x, y
+
+
 def check_learning_rate(learning_rate: object) -> float:
     """A finite learning rate in (0, 100]; ConfigError otherwise."""
     try:
@@ -150,11 +163,7 @@ def step(network: Network, inputs: object, targets: object, learning_rate: float
     with n_out values. With several records the steps are averaged (a batch step).
     """
     lr = check_learning_rate(learning_rate)
-    n_in, n_out = network.sizes[0], network.sizes[-1]
-    x = as_records(inputs, n_in, "Inputs")
-    y = as_records(targets, n_out, "Targets")
-    if x.shape[0] != y.shape[0]:
-        raise ConfigError(f"{x.shape[0]} input records but {y.shape[0]} target records.")
+    x, y = as_problem(network, inputs, targets)
 
     bias_on = network.biases is not None
     with np.errstate(over="ignore", invalid="ignore"):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import as_records, gradients
+from .backprop import as_problem, gradients
 from .network import Network, forward
 
 Array = np.ndarray
@@ -58,8 +58,7 @@ def gradient_check(
 
     Every weight and every bias (frozen ones too: the slope exists even if not trained).
     """
-    x = as_records(inputs, network.sizes[0], "Inputs")
-    y = as_records(targets, network.sizes[-1], "Targets")
+    x, y = as_problem(network, inputs, targets)
     gw, gb = gradients(network, x, y)
     rows: list[GradCheckRow] = []
     kinds = [("weight", network.weights, gw)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import as_records, gradients
+from .backprop import as_problem, gradients
 from .errors import ConfigError
 from .network import Network, forward
 
@@ -45,8 +45,7 @@ def loss_slice(
         p0 = float(target[index])
     except (IndexError, TypeError):
         raise ConfigError(f"There is no {kind} at {index} in layer {layer + 1}.") from None
-    x = as_records(inputs, network.sizes[0], "Inputs")
-    y = as_records(targets, network.sizes[-1], "Targets")
+    x, y = as_problem(network, inputs, targets)
     span = float(span) if span else max(1.0, 2.0 * abs(p0))
     grid = p0 + np.linspace(-span, span, points)
     stacked = np.repeat(target[None], points, axis=0)

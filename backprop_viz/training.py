@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backprop import as_records, backward, check_learning_rate, parameter_steps
+from .backprop import as_problem, backward, check_learning_rate, parameter_steps
 from .errors import ConfigError
 from .network import Forward, Network, forward
 
@@ -99,15 +99,11 @@ def train(
     if not 1 <= int(epochs) <= MAX_EPOCHS:
         raise ConfigError(f"Epochs must be between 1 and {MAX_EPOCHS:,}; got {epochs}.")
     epochs = int(epochs)
-    n_in, n_out = network.sizes[0], network.sizes[-1]
-    x = as_records(inputs, n_in, "Training inputs")
-    y = as_records(targets, n_out, "Training targets")
-    if x.shape[0] != y.shape[0]:
-        raise ConfigError(f"{x.shape[0]} training records but {y.shape[0]} targets.")
+    n_out = network.sizes[-1]
+    x, y = as_problem(network, inputs, targets, "training")
     has_test = test_inputs is not None and len(test_inputs) > 0
     if has_test:
-        xt = as_records(test_inputs, n_in, "Test inputs")
-        yt = as_records(test_targets, n_out, "Test targets")
+        xt, yt = as_problem(network, test_inputs, test_targets, "test")
     n = x.shape[0]
     if mode == "stochastic":
         batch_size = 1

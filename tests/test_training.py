@@ -242,3 +242,17 @@ def test_infinite_weight_behind_a_saturated_output_is_caught(monkeypatch):
     assert all(np.all(np.isfinite(w)) for w in result.network.weights)
     np.testing.assert_array_equal(result.network.weights[1], result.snapshots[-1].weights[1])
     assert result.accuracy_history.shape == (2,)
+
+
+def test_mismatched_test_set_is_refused(small):
+    x, y = small
+    with pytest.raises(ConfigError, match="9 test input records but 4 test targets"):
+        train(
+            Network.random([4, 1], seed=0),
+            x,
+            y,
+            epochs=2,
+            learning_rate=0.1,
+            test_inputs=x[:9],
+            test_targets=y[:4],
+        )

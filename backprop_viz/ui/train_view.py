@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -443,16 +443,20 @@ def _training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
 # --- actions -----------------------------------------------------------------------------
 
 
-def _train(
-    state: TrainViewState, spec: TrainSpec, data: Dataset, data_key: Hashable, slot: Any
+def _show_run(
+    state: TrainViewState,
+    key: Hashable,
+    data: Dataset,
+    data_key: Hashable,
+    slot: Any,
+    make: Callable[[Callable[[int, int], None]], Run],
 ) -> None:
-    spec = spec.normalized()
-    key = (data_key, spec, (spec.epochs,))
+    """Show the run stored under `key`, training it (with a progress bar) if it is new."""
     item = _run_store().get(key)
     if item is None:
         progress = _Progress(slot)
         try:
-            run = start_run(spec, data, progress)
+            run = make(progress)
             item = (run, training_figures(run, data))
         except BackpropVizError as exc:
             state.notice = str(exc)
@@ -463,23 +467,26 @@ def _train(
     set_run(state, item[0], data_key, item[1], data.synthetic)
 
 
+def _train(
+    state: TrainViewState, spec: TrainSpec, data: Dataset, data_key: Hashable, slot: Any
+) -> None:
+    spec = spec.normalized()
+    key = (data_key, spec, (spec.epochs,))
+    _show_run(state, key, data, data_key, slot, lambda progress: start_run(spec, data, progress))
+
+
 def _train_more(state: TrainViewState, data: Dataset, epochs: int, slot: Any) -> None:
     run = state.run
     assert run is not None
     key = (state.run_data_key, run.spec, (*run.segments, int(epochs)))
-    item = _run_store().get(key)
-    if item is None:
-        progress = _Progress(slot)
-        try:
-            more = continue_run(run, data, int(epochs), progress)
-            item = (more, training_figures(more, data))
-        except BackpropVizError as exc:
-            state.notice = str(exc)
-            return
-        finally:
-            progress.close()
-        _run_store().put(key, item)
-    set_run(state, item[0], state.run_data_key, item[1], data.synthetic)
+    _show_run(
+        state,
+        key,
+        data,
+        state.run_data_key,
+        slot,
+        lambda progress: continue_run(run, data, int(epochs), progress),
+    )
 
 
 def _request(what: str) -> None:
