@@ -533,6 +533,33 @@ class Preset:
 
 LESSON_SPEC = TrainSpec()  # the defaults are the lesson's run
 
+
+def _preset_2d(
+    label: str, dataset: str, hidden: tuple[int, ...], lr: float, epochs: int, **more: object
+) -> Preset:
+    """A 2-D preset: tanh hidden units, a sigmoid output with cross-entropy, biases, seed 0;
+    documented to reach a test accuracy of at least 0.95 (1.000 when chosen)."""
+    spec = TrainSpec(
+        dataset=dataset,
+        hidden=hidden,
+        activation="tanh",
+        loss="cross_entropy",
+        biases=True,
+        learning_rate=lr,
+        epochs=epochs,
+        seed=0,
+        **more,
+    )
+    # (8, 8) reads "2×8": two layers of eight.
+    units = f"{len(hidden)}×{hidden[0]}" if len(hidden) > 1 else str(hidden[0])
+    batches = f"mini-batches of {spec.batch_size}" if spec.mode == "minibatch" else "batch"
+    note = (
+        f"{units} tanh hidden units, cross-entropy, η = {lr:g}, {epochs:,} epochs "
+        f"({batches}): test accuracy 1.000"
+    )
+    return Preset(label, spec, 0.95, note)
+
+
 PRESETS: dict[str, Preset] = {
     "lesson": Preset(
         "The lesson's admissions run",
@@ -541,83 +568,18 @@ PRESETS: dict[str, Preset] = {
         "2 sigmoid hidden units, 900 epochs, η = 0.005, batch, seed 21: test accuracy "
         "0.725 on the lesson's real data",
     ),
-    "xor": Preset(
-        "XOR",
-        TrainSpec(
-            dataset="xor",
-            hidden=(4,),
-            activation="tanh",
-            loss="cross_entropy",
-            biases=True,
-            learning_rate=0.5,
-            epochs=300,
-            seed=0,
-        ),
-        0.95,
-        "4 tanh hidden units, cross-entropy, η = 0.5, 300 batch epochs: test accuracy 1.000",
-    ),
-    "circles": Preset(
-        "Two circles",
-        TrainSpec(
-            dataset="circles",
-            hidden=(4,),
-            activation="tanh",
-            loss="cross_entropy",
-            biases=True,
-            learning_rate=0.5,
-            epochs=300,
-            seed=0,
-        ),
-        0.95,
-        "4 tanh hidden units, cross-entropy, η = 0.5, 300 batch epochs: test accuracy 1.000",
-    ),
-    "spirals": Preset(
+    "xor": _preset_2d("XOR", "xor", (4,), 0.5, 300),
+    "circles": _preset_2d("Two circles", "circles", (4,), 0.5, 300),
+    "spirals": _preset_2d(
         "Two spirals",
-        TrainSpec(
-            dataset="spirals",
-            hidden=(8, 8),
-            activation="tanh",
-            loss="cross_entropy",
-            biases=True,
-            learning_rate=1.0,
-            epochs=1000,
-            mode="minibatch",
-            batch_size=100,
-            seed=0,
-            n_points=500,
-        ),
-        0.95,
-        "2×8 tanh hidden units, cross-entropy, η = 1, 1,000 epochs of mini-batches of 100: "
-        "test accuracy 1.000",
+        "spirals",
+        (8, 8),
+        1.0,
+        1000,
+        mode="minibatch",
+        batch_size=100,
+        n_points=500,
     ),
-    "blobs": Preset(
-        "Two Gaussian blobs",
-        TrainSpec(
-            dataset="blobs",
-            hidden=(2,),
-            activation="tanh",
-            loss="cross_entropy",
-            biases=True,
-            learning_rate=0.5,
-            epochs=100,
-            seed=0,
-        ),
-        0.95,
-        "2 tanh hidden units, cross-entropy, η = 0.5, 100 batch epochs: test accuracy 1.000",
-    ),
-    "linear": Preset(
-        "Linearly separable",
-        TrainSpec(
-            dataset="linear",
-            hidden=(2,),
-            activation="tanh",
-            loss="cross_entropy",
-            biases=True,
-            learning_rate=1.0,
-            epochs=200,
-            seed=0,
-        ),
-        0.95,
-        "2 tanh hidden units, cross-entropy, η = 1, 200 batch epochs: test accuracy 1.000",
-    ),
+    "blobs": _preset_2d("Two Gaussian blobs", "blobs", (2,), 0.5, 100),
+    "linear": _preset_2d("Linearly separable", "linear", (2,), 1.0, 200),
 }
