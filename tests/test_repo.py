@@ -50,9 +50,10 @@ def test_lesson_data_is_not_committed():
             assert hashlib.sha256(path.read_bytes()).hexdigest() != digest, path
 
 
-def test_ruff_is_clean():
+@pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]])
+def test_ruff_is_clean(command):
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "."],
+        [sys.executable, "-m", "ruff", *command],
         cwd=ROOT,
         capture_output=True,
         text=True,
