@@ -92,6 +92,24 @@ def _loss_range(*series: Array) -> list[float]:
     return [max(low - pad, 0.0) if low >= 0 else low - pad, high + pad]
 
 
+def _lines(
+    series: list[tuple[str, str, Array]], x: Array, quantity: str, y_format: str
+) -> list[dict[str, Any]]:
+    """One line per (name, colour, values) series over epochs `x`."""
+    return [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": f"{name} {quantity}",
+            "line": {"color": colour, "width": 2.5},
+            "x": typed_array(x, "int32"),
+            "y": typed_array(y),
+            "hovertemplate": f"epoch %{{x}}<br>{name} {quantity} %{{y:{y_format}}}<extra></extra>",
+        }
+        for name, colour, y in series
+    ]
+
+
 def loss_figure(
     train_loss: Array,
     test_loss: Array,
@@ -109,18 +127,7 @@ def loss_figure(
     series = [("training", TRAIN, np.asarray(train_loss)[idx])]
     if test_loss.size:
         series.append(("test", TEST, np.asarray(test_loss)[idx]))
-    data = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": f"{name} loss",
-            "line": {"color": colour, "width": 2.5},
-            "x": typed_array(x, "int32"),
-            "y": typed_array(y),
-            "hovertemplate": f"epoch %{{x}}<br>{name} loss %{{y:.6g}}<extra></extra>",
-        }
-        for name, colour, y in series
-    ]
+    data = _lines(series, x, "loss", ".6g")
     frames = []
     for k in frame_epochs:
         m = int(np.searchsorted(x, k, side="right"))
@@ -172,18 +179,7 @@ def accuracy_figure(train_accuracy: Array, test_accuracy: Array) -> dict[str, An
     series = [("training", TRAIN, np.asarray(train_accuracy)[idx])]
     if test_accuracy.size:
         series.append(("test", TEST, np.asarray(test_accuracy)[idx]))
-    data = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": f"{name} accuracy",
-            "line": {"color": colour, "width": 2.5},
-            "x": typed_array(idx + 1, "int32"),
-            "y": typed_array(y),
-            "hovertemplate": f"epoch %{{x}}<br>{name} accuracy %{{y:.3f}}<extra></extra>",
-        }
-        for name, colour, y in series
-    ]
+    data = _lines(series, idx + 1, "accuracy", ".3f")
     return {
         "data": data,
         "layout": {
