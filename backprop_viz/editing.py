@@ -31,16 +31,19 @@ MAX_LEARNING_RATE = 100.0
 MAX_LINK_CHARS = 4000
 
 
-def normalize(cfg: Config) -> Config:
-    """The step view's canonical form: 2-D weight matrices, flat single-record inputs and
-    targets, one activation name per layer, explicit biases flag. Validates first."""
+def _normalized(cfg: Config) -> tuple[Config, StepConfig]:
     parsed = parse_config(cfg)
     if not parsed.single_record:
         raise ConfigError("The step view shows one record: give inputs as one flat list.")
     out = config_to_dict(parsed)
-    net = parsed.network
-    out["weights"] = [w.tolist() for w in net.weights]
-    return out
+    out["weights"] = [w.tolist() for w in parsed.network.weights]
+    return out, parsed
+
+
+def normalize(cfg: Config) -> Config:
+    """The step view's canonical form: 2-D weight matrices, flat single-record inputs and
+    targets, one activation name per layer, explicit biases flag. Validates first."""
+    return _normalized(cfg)[0]
 
 
 def check_limits(cfg: Config) -> None:
@@ -74,13 +77,13 @@ def check_limits(cfg: Config) -> None:
         )
 
 
-def validated(cfg: Config) -> tuple[Config, StepConfig]:
-    """Normalize, check the step view's limits, parse, and make sure the step itself runs
-    (no overflow): (canonical dict, StepConfig)."""
-    norm = normalize(cfg)
+def validated(cfg: Config, run_step: bool = True) -> tuple[Config, StepConfig]:
+    """Normalize, check the step view's limits, and (with `run_step`) make sure the step
+    itself runs without overflow: (canonical dict, the parsed configuration)."""
+    norm, parsed = _normalized(cfg)  # parsed once: the canonical dict describes the same
     check_limits(norm)
-    parsed = parse_config(norm)
-    parsed.step()
+    if run_step:
+        parsed.step()
     return norm, parsed
 
 

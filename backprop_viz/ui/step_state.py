@@ -16,6 +16,7 @@ import streamlit as st
 
 from ..editing import Config, preset_config, validated, with_parameters
 from ..errors import BackpropVizError
+from .step_results import cfg_json_of, compute
 
 KEY = "step_view_state"
 DEFAULT_PRESET = "lesson-step"
@@ -71,7 +72,10 @@ def propose(
     A change of anything but the weights starts a new stepping history.
     """
     try:
-        cfg, _ = validated(candidate)
+        cfg, _ = validated(candidate, run_step=False)
+        # The overflow check runs the step through the page's cache, so the rerun that
+        # draws this configuration finds it computed.
+        compute(cfg_json_of(cfg))
     except BackpropVizError as exc:
         state.errors[control] = str(exc)
         return False
