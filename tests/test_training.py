@@ -166,26 +166,14 @@ def test_divergence_stops_and_keeps_finite_weights(small, recwarn):
 
 def test_determinism_same_seed_same_numbers(small):
     x, y = small
-    a = train(
-        Network.random([4, 3, 1], seed=7),
-        x,
-        y,
-        epochs=10,
-        learning_rate=0.5,
-        mode="minibatch",
-        batch_size=4,
-        seed=3,
-    )
-    b = train(
-        Network.random([4, 3, 1], seed=7),
-        x,
-        y,
-        epochs=10,
-        learning_rate=0.5,
-        mode="minibatch",
-        batch_size=4,
-        seed=3,
-    )
+
+    def run():
+        net = Network.random([4, 3, 1], seed=7)
+        return train(
+            net, x, y, epochs=10, learning_rate=0.5, mode="minibatch", batch_size=4, seed=3
+        )
+
+    a, b = run(), run()
     np.testing.assert_array_equal(a.loss_history, b.loss_history)
 
 

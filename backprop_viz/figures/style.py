@@ -18,44 +18,22 @@ def play_controls(
     frame_names: list[str], labels: list[str], frame_ms: int, prefix: str = "Stage "
 ) -> dict[str, Any]:
     """Play/Pause buttons and a slider over the frames, for a figure layout."""
-    play = {
-        "label": "▶ Play",
-        "method": "animate",
-        "args": [
-            None,
+
+    def animate(frames: list[str | None] | None, duration: int, redraw: bool) -> list:
+        return [
+            frames,
             {
-                "frame": {"duration": frame_ms, "redraw": True},
-                "transition": {"duration": 0},
-                "fromcurrent": True,
-                "mode": "immediate",
-            },
-        ],
-    }
-    pause = {
-        "label": "❚❚ Pause",
-        "method": "animate",
-        "args": [
-            [None],
-            {
-                "frame": {"duration": 0, "redraw": False},
+                "frame": {"duration": duration, "redraw": redraw},
                 "transition": {"duration": 0},
                 "mode": "immediate",
+                **({"fromcurrent": True} if frames is None else {}),
             },
-        ],
-    }
+        ]
+
+    play = {"label": "▶ Play", "method": "animate", "args": animate(None, frame_ms, True)}
+    pause = {"label": "❚❚ Pause", "method": "animate", "args": animate([None], 0, False)}
     steps = [
-        {
-            "label": label,
-            "method": "animate",
-            "args": [
-                [name],
-                {
-                    "frame": {"duration": 0, "redraw": True},
-                    "transition": {"duration": 0},
-                    "mode": "immediate",
-                },
-            ],
-        }
+        {"label": label, "method": "animate", "args": animate([name], 0, True)}
         for name, label in zip(frame_names, labels, strict=True)
     ]
     slider = {
