@@ -45,10 +45,44 @@ STEP_PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+# Vanishing gradients: three sigmoid hidden layers (2-3-3-3-1) shrink the error at every
+# layer it flows back through (f′ ≤ 1/4), so the first layer's gradient is ~60× smaller than
+# the last's. The same weights with tanh or ReLU hidden layers keep it the same size.
+_DEEP_WEIGHTS = [
+    [[0.3, 0.8, 0.3], [-1.3, 0.9, 0.4]],
+    [[-0.5, 0.6, 0.4], [0.3, 0.0, 0.5], [-0.7, -0.2, -0.5]],
+    [[0.6, 0.0, -0.3], [-0.8, -0.3, 0.0], [-0.3, 1.3, 1.0]],
+    [[-2.7], [-1.9], [-0.2]],
+]
+for _name, _hidden in (
+    ("vanishing-sigmoid", "sigmoid"),
+    ("vanishing-tanh", "tanh"),
+    ("vanishing-relu", "relu"),
+):
+    STEP_PRESETS[_name] = {
+        "inputs": [0.5, -0.4],
+        "targets": [1.0],
+        "learning_rate": 0.5,
+        "weights": copy.deepcopy(_DEEP_WEIGHTS),
+        "biases": None,
+        "train_biases": True,
+        "activations": [_hidden, _hidden, _hidden, "sigmoid"],
+        "loss": "squared_error",
+    }
+# Each deep example and its one-click contrasts.
+CONTRASTS: dict[str, tuple[str, ...]] = {
+    "vanishing-sigmoid": ("vanishing-tanh", "vanishing-relu"),
+    "vanishing-tanh": ("vanishing-sigmoid", "vanishing-relu"),
+    "vanishing-relu": ("vanishing-sigmoid", "vanishing-tanh"),
+}
+
 PRESET_LABELS: dict[str, str] = {
     "lesson-step": "Lesson: one step (3-2-1)",
     "worked-example": "Lesson: worked example (2-1-1)",
     "two-output-biases": "Two outputs with biases (2-2-2)",
+    "vanishing-sigmoid": "Vanishing gradients: sigmoid (2-3-3-3-1)",
+    "vanishing-tanh": "The same with tanh hidden layers",
+    "vanishing-relu": "The same with ReLU hidden layers",
 }
 
 

@@ -18,6 +18,8 @@ from .backprop import StepTrace
 Array = np.ndarray
 
 MINUS = "\u2212"
+WHOLE = "whole"  # the key of the last stage: the whole step on one picture
+WHOLE_TITLE = "The whole step"
 
 
 def fmt(value: float, digits: int = 4) -> str:
@@ -264,6 +266,26 @@ def build_stages(trace: StepTrace, record: int = 0) -> list[Stage]:
         rf"{tex(trace.loss_after)}",
         news,
         "new w",
+    )
+
+    # The resting picture: every unit's activation and error term, every edge's step.
+    text[0] = [f"x={fmt(v)}" for v in x]
+    values[0] = None
+    for i, lt in enumerate(layers):
+        text[i + 1] = [
+            f"{sym[i + 1]}={fmt(a)}<br>δ={fmt(d)}"
+            for a, d in zip(lt.output[r], lt.error_term[r], strict=True)
+        ]
+        values[i + 1] = lt.error_term[r]
+    add(
+        WHOLE,
+        WHOLE_TITLE,
+        f"units: a and δ · edges: Δw = η·δ·input (colour: sign, width: size) · "
+        f"E: {fmt(trace.loss_before)} → {fmt(trace.loss_after)}",
+        rf"\Delta w = \eta\,\delta\,\text{{input}}\ \text{{on every edge}},\qquad E:\ "
+        rf"{tex(trace.loss_before)} \rightarrow {tex(trace.loss_after)}",
+        dws,
+        "Δw",
     )
     return stages
 

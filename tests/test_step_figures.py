@@ -46,6 +46,7 @@ def test_stage_order_follows_the_lesson():
         "delta-1",
         "steps",
         "new",
+        "whole",
     ]
     by = {s.key: s for s in stages}
     assert "h = Σ w·x = (0.24, −0.46)" in by["sum-1"].caption
@@ -73,8 +74,13 @@ def test_lesson_diagram_is_small_and_valid():
     size = len(json.dumps(fig, allow_nan=False))
     assert size <= 150_000
     go.Figure(fig)
-    assert fig["layout"]["sliders"][0]["steps"][0]["args"][0] == ["inputs"]
-    assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"].endswith("Play")
+    # ▶ Play runs every stage from the first; the page keeps the stage shown (no Plotly
+    # slider to disagree with it), and the figure rests on the whole step.
+    play = fig["layout"]["updatemenus"][0]["buttons"][0]
+    assert play["label"].endswith("Play") and play["args"][0][0] == "inputs"
+    assert play["args"][0] == [f["name"] for f in fig["frames"]]
+    assert "sliders" not in fig["layout"]
+    assert "The whole step" in fig["layout"]["title"]["text"]
     # Every frame updates the same 11 traces and carries its caption.
     for frame in fig["frames"]:
         assert frame["traces"] == list(range(NAMES)) and "<b>" in frame["layout"]["title"]["text"]

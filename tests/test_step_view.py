@@ -39,6 +39,15 @@ def diagram(at):
     raise AssertionError("no animated diagram on the page")
 
 
+def chart_titled(at, prefix):
+    """The page's chart whose title starts with `prefix`."""
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec["layout"].get("title", {}).get("text", "").startswith(prefix):
+            return spec
+    raise AssertionError(f"no chart titled {prefix!r} on the page")
+
+
 def expected_trace(cfg):
     net = Network.build(
         cfg["weights"], cfg["biases"], cfg["activations"], cfg["loss"], cfg["train_biases"]
@@ -365,19 +374,11 @@ def test_gradient_section_shows_backprops_slope(at):
 
     gw, _ = gradients(net, np.array([cfg["inputs"]]), np.array([cfg["targets"]]))
     # The default weight is the last one, a₂ → ŷ₁; its tangent's slope is backprop's ∂E/∂w.
-    chart = next(
-        json.loads(c.proto.spec)
-        for c in at.get("plotly_chart")
-        if not json.loads(c.proto.spec).get("frames")
-    )
+    chart = chart_titled(at, "Loss along")
     (x0, x1), (y0, y1) = chart["data"][1]["x"], chart["data"][1]["y"]
     assert (y1 - y0) / (x1 - x0) == pytest.approx(gw[1][1, 0], rel=1e-9)
     assert f"{gw[1][1, 0]:.12g}" in text
     at.selectbox(key="step_slice_param").set_value("W1[0,1]").run()
-    chart = next(
-        json.loads(c.proto.spec)
-        for c in at.get("plotly_chart")
-        if not json.loads(c.proto.spec).get("frames")
-    )
+    chart = chart_titled(at, "Loss along")
     (x0, x1), (y0, y1) = chart["data"][1]["x"], chart["data"][1]["y"]
     assert (y1 - y0) / (x1 - x0) == pytest.approx(gw[0][0, 1], rel=1e-9)

@@ -13,8 +13,9 @@ import numpy as np
 
 from ..backprop import StepTrace
 from ..network import Network
+from ..params import ParamRef
 from ..stages import Stage, build_stages, fmt, layer_titles, unit_symbols
-from .style import NEGATIVE, NEUTRAL, NODE_SCALE, POSITIVE, play_controls
+from .style import HIGHLIGHT, NEGATIVE, NEUTRAL, NODE_SCALE, POSITIVE, play_controls
 
 Array = np.ndarray
 
@@ -99,20 +100,19 @@ def _label_text(stage: Stage, edges: list[tuple[int, int, int]], show: bool) -> 
 
 
 def _node_colours(stage: Stage) -> list[float]:
-    # Units not reached yet get 0, the neutral middle of the scale (their text is blank).
+    """Unit colours in [−1, 1]: the stage's values over the stage's own largest |value|, so
+    small error terms show as clearly as activations. Units not reached yet get 0."""
+    peak = (
+        max(
+            (float(np.max(np.abs(v))) for v in stage.node_values if v is not None and v.size),
+            default=0.0,
+        )
+        or 1.0
+    )
     out: list[float] = []
     for values, labels in zip(stage.node_values, stage.node_text, strict=True):
-        out += [0.0] * len(labels) if values is None else [float(v) for v in values]
+        out += [0.0] * len(labels) if values is None else [float(v) / peak for v in values]
     return out
-
-
-def _node_scale(stages: list[Stage]) -> float:
-    peak = 0.0
-    for s in stages:
-        for v in s.node_values:
-            if v is not None and v.size:
-                peak = max(peak, float(np.max(np.abs(v))))
-    return peak or 1.0
 
 
 def _edge_hover(trace: StepTrace, edges: list[tuple[int, int, int]], record: int) -> list[str]:
@@ -124,8 +124,9 @@ def _edge_hover(trace: StepTrace, edges: list[tuple[int, int, int]], record: int
         w = net.weights[layer][j, k]
         src = f"{names[layer]}{_sub(j + 1)}"
         dst = f"{names[layer + 1]}{_sub(k + 1)}"
+        label = ParamRef("weight", layer, (j, k)).label(net.n_layers)
         out.append(
-            f"<b>{src} → {dst}</b><br>"
+            f"<b>{label}: {src} → {dst}</b> (click for its chain rule)<br>"
             f"w = {w:.10g}<br>"
             f"w·{names[layer]} = {lt.input[record, j] * w:.10g}<br>"
             f"δ·w = {lt.edge_error[record, j, k]:.10g}<br>"
@@ -179,7 +180,6 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
     all_nodes = np.vstack(pos)
     names = unit_symbols(net.n_layers)
     node_names = [f"{names[layer]}{_sub(j + 1)}" for layer, n in enumerate(sizes) for j in range(n)]
-    peak = _node_scale(stages)
 
     def variable(stage: Stage) -> list[dict]:
         """Every property that changes between frames, trace by trace."""
@@ -192,7 +192,7 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
             },
         ]
 
-    first = variable(stages[0])
+    first = variable(stages[-1])  # the figure rests on the whole step; see `diagram_at`
     data: list[dict] = []
     for style, edge in zip(_edge_trace_styles(), first[:N_EDGE_TRACES], strict=True):
         data.append({"type": "scatter", "mode": "lines", "hoverinfo": "skip", **style, **edge})
@@ -224,8 +224,8 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
                 "size": 34,
                 "color": first[UNITS]["marker"]["color"],
                 "colorscale": NODE_SCALE,
-                "cmin": -peak,
-                "cmax": peak,
+                "cmin": -1.0,
+                "cmax": 1.0,
                 "line": {"color": "#444", "width": 1.5},
             },
         }
@@ -280,9 +280,9 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
         for layer in range(len(sizes))
     ]
     layout = {
-        "title": _title(stages[0], 0, count),
-        "height": int(max(470, 110 * tallest + 200)),
-        "margin": {"l": 20, "r": 20, "t": 90, "b": 120},
+        "title": _title(stages[-1], count - 1, count),
+        "height": int(max(430, 110 * tallest + 150)),
+        "margin": {"l": 20, "r": 20, "t": 90, "b": 50},
         "showlegend": False,
         "plot_bgcolor": "white",
         "hovermode": "closest",
@@ -298,9 +298,71 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
             "fixedrange": True,
         },
         "annotations": layer_labels,
-        **play_controls([s.key for s in stages], [str(i + 1) for i in range(count)], frame_ms),
+        # For `diagram_at` and `clicked_parameter`; Plotly ignores it.
+        "meta": {"sizes": list(sizes), "biases": net.biases is not None},
+        **play_controls(
+            [s.key for s in stages], [str(i + 1) for i in range(count)], frame_ms, slider=False
+        ),
     }
     return {"data": data, "layout": layout, "frames": frames}
+
+
+def stage_keys(figure: dict[str, Any]) -> list[str]:
+    """The diagram's stages, in order (the names of its frames)."""
+    return [f["name"] for f in figure["frames"]]
+
+
+def diagram_at(
+    figure: dict[str, Any], stage: str, highlight: ParamRef | None = None
+) -> dict[str, Any]:
+    """The diagram resting on `stage` (its frame's traces and title), optionally with one
+    weight's edge (or one bias's unit) ringed. A shallow copy: `figure` is not changed."""
+    frame = next((f for f in figure["frames"] if f["name"] == stage), figure["frames"][-1])
+    data = list(figure["data"])
+    for index, update in zip(frame["traces"], frame["data"], strict=True):
+        merged = {**data[index], **update}
+        if "marker" in update:
+            merged["marker"] = {**data[index].get("marker", {}), **update["marker"]}
+        data[index] = merged
+    layout = {**figure["layout"], "title": frame["layout"]["title"]}
+    if highlight is not None:
+        layout["shapes"] = [_ring(figure, highlight)]
+    return {"data": data, "layout": layout, "frames": figure["frames"]}
+
+
+def _ring(figure: dict[str, Any], ref: ParamRef) -> dict[str, Any]:
+    """A wide translucent band under one edge, or a circle around one unit (a bias)."""
+    sizes = figure["layout"]["meta"]["sizes"]
+    pos = node_positions(tuple(sizes))
+    style = {"layer": "below", "line": {"color": HIGHLIGHT, "width": 14}}
+    if ref.kind == "weight":
+        (x0, y0), (x1, y1) = pos[ref.layer][ref.index[0]], pos[ref.layer + 1][ref.index[1]]
+        return {"type": "line", "x0": x0, "y0": y0, "x1": x1, "y1": y1, **style}
+    x, y = pos[ref.layer + 1][ref.index[0]]
+    r = 0.16
+    return {"type": "circle", "x0": x - r, "y0": y - r, "x1": x + r, "y1": y + r, **style}
+
+
+def clicked_parameter(figure: dict[str, Any], points: list[dict[str, Any]]) -> ParamRef | None:
+    """The weight whose edge marker, or the bias whose unit, was clicked (None otherwise)."""
+    sizes = tuple(figure["layout"]["meta"]["sizes"])
+    has_biases = figure["layout"]["meta"]["biases"]
+    for point in points:
+        curve, index = point.get("curve_number"), point.get("point_index")
+        if not isinstance(index, int):
+            continue
+        if curve == HOVER:
+            edges = _edges(node_positions(sizes))
+            if 0 <= index < len(edges):
+                layer, j, k = edges[index]
+                return ParamRef("weight", layer, (j, k))
+        if curve == UNITS and has_biases and index >= sizes[0]:
+            layer, unit = 0, index - sizes[0]
+            while unit >= sizes[layer + 1]:
+                unit -= sizes[layer + 1]
+                layer += 1
+            return ParamRef("bias", layer, (unit,))
+    return None
 
 
 def weights_figure(network: Network, title: str = "", input_names: list[str] | None = None) -> dict:

@@ -9,7 +9,6 @@ checkpoints ("epoch k"), so their sliders read alike.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ from ..network import Network, forward
 from ..stages import unit_symbols
 from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
 from .network import weights_figure
-from .style import NEGATIVE, NODE_SCALE, POSITIVE, TEST, TRAIN, play_controls
+from .style import NEGATIVE, NODE_SCALE, POSITIVE, TEST, TRAIN, play_controls, typed_array
 
 Array = np.ndarray
 
@@ -35,17 +34,6 @@ MAX_LINE_POINTS = 120  # checkpoints drawn per weight line
 # Okabe–Ito colours for lines that only need telling apart.
 LINE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 DASHES = ("solid", "dot", "dash", "longdash", "dashdot")
-
-_CODES = {"float64": "f8", "float32": "f4", "int32": "i4", "uint8": "u1"}
-
-
-def typed_array(values: object, dtype: str = "float64") -> dict[str, str]:
-    """A NumPy array as Plotly's base64 typed-array spec (little-endian, with its shape)."""
-    arr = np.ascontiguousarray(values, dtype=np.dtype(dtype).newbyteorder("<"))
-    spec = {"dtype": _CODES[dtype], "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
-    if arr.ndim > 1:
-        spec["shape"] = ", ".join(str(n) for n in arr.shape)
-    return spec
 
 
 def frame_name(epochs: int) -> str:

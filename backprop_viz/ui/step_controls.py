@@ -32,8 +32,9 @@ from ..editing import (
 )
 from ..errors import BackpropVizError
 from ..losses import LOSSES
+from ..params import ParamRef
 from ..presets import PRESET_LABELS, STEP_PRESETS
-from .step_results import SUB, unit_names
+from .step_results import INPUT_RANGE, SUB, target_range, unit_names
 from .step_state import (
     CUSTOM,
     StepState,
@@ -60,6 +61,7 @@ def _set_value(
         return
     cfg = {**state.cfg, name: list(state.cfg[name])}
     cfg[name][index] = float(value)
+    state.last_control = ParamRef("input" if name == "inputs" else "target", 0, (index,)).name
     if propose(state, control, cfg):
         # Keep the pair in step: the slider shows the nearest value it can.
         if from_slider:
@@ -78,6 +80,7 @@ def _set_learning_rate(from_slider: bool, slider_key: str, number_key: str) -> N
     if value is None:
         state.errors["lr"] = "The learning rate box is empty: type a number."
         return
+    state.last_control = ParamRef("learning_rate").name
     if propose(state, "lr", {**state.cfg, "learning_rate": float(value)}):
         if from_slider:
             st.session_state[number_key] = float(value)
@@ -266,9 +269,13 @@ def collect_grid_edits(state: StepState) -> None:
         n_from = len(base_cfg["weights"][layer])
         new_w = values[:n_from]
         if not np.array_equal(new_w, weights[layer]):
+            moved = np.argwhere(new_w != weights[layer])[0]
+            state.last_control = ParamRef("weight", layer, tuple(int(i) for i in moved)).name
             weights[layer], changed = new_w, True
         has_bias_row = biases is not None and values.shape[0] > n_from
         if has_bias_row and not np.array_equal(values[n_from], biases[layer]):
+            moved = np.argwhere(values[n_from] != biases[layer])[0]
+            state.last_control = ParamRef("bias", layer, (int(moved[0]),)).name
             biases[layer], changed = values[n_from], True
     if message:
         state.errors["weights"] = message
@@ -326,11 +333,6 @@ def _value_pair(
     show_error(state, f"{name}{index}")
 
 
-def _target_range(cfg: Config) -> tuple[float, float]:
-    out = cfg["activations"][-1]
-    return {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(out, (-3.0, 3.0))
-
-
 def value_controls(state: StepState) -> None:
     """Learning rate, inputs and targets: sliders, and boxes for exact values on request."""
     cfg = state.cfg
@@ -366,8 +368,8 @@ def value_controls(state: StepState) -> None:
         )
     show_error(state, "lr")
     for i in range(sizes[0]):
-        _value_pair(state, "inputs", i, f"Input {names[0][i]}", -3.0, 3.0, 0.01, exact)
-    lo, hi = _target_range(cfg)
+        _value_pair(state, "inputs", i, f"Input {names[0][i]}", *INPUT_RANGE, 0.01, exact)
+    lo, hi = target_range(cfg["activations"])
     for k in range(sizes[-1]):
         label = f"Target y{str(k + 1).translate(SUB)}"
         _value_pair(state, "targets", k, label, lo, hi, 0.01, exact)

@@ -6,19 +6,35 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from ..backprop import StepTrace
+from ..chain import ChainRule, chain_rule, gradient_sizes, unit_name
 from ..config import StepConfig, parse_config
-from ..editing import Config
+from ..editing import MAX_LEARNING_RATE, Config
+from ..figures.control import control_figure
 from ..figures.network import network_figure
-from ..figures.step_charts import loss_slice_figure
+from ..figures.step_charts import gradient_size_figure, loss_slice_figure
 from ..gradcheck import GradCheckRow, gradient_check
 from ..landscape import loss_slice
+from ..params import ParamRef
 from ..report import describe_step
 from ..stages import Stage, build_stages, unit_symbols
+from ..sweep import sweep
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+INPUT_RANGE = (-3.0, 3.0)  # the input sliders' range, and the span of an input's sweep
+WEIGHT_SPAN = 10.0  # a weight's or bias's sweep covers ±10 (and its current value)
+# η's sweep, on a log scale, up to the page's largest η: the lesson's step overshoots
+# only past η ≈ 75 (its best η is ≈ 35).
+RATE_RANGE = (1e-4, MAX_LEARNING_RATE)
+SWEEP_POINTS = 121
+
+
+def target_range(activations: list[str] | tuple[str, ...]) -> tuple[float, float]:
+    """What the output activation can reach: the target sliders' range."""
+    return {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activations[-1], (-3.0, 3.0))
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,105 @@ def slice_figure(cfg_json: str, param: str) -> dict[str, Any]:
     kind, layer, index = parse_param(param)
     s = loss_slice(cfg.network, cfg.inputs, cfg.targets, kind, layer, index)
     return loss_slice_figure(s, param_label(cfg.network.sizes, kind, layer, index))
+
+
+def current_value(cfg: StepConfig, ref: ParamRef) -> float:
+    """The value the control `ref` has in `cfg`."""
+    net = cfg.network
+    if ref.kind == "input":
+        return float(cfg.inputs[0, ref.index[0]])
+    if ref.kind == "target":
+        return float(cfg.targets[0, ref.index[0]])
+    if ref.kind == "learning_rate":
+        return float(cfg.learning_rate)
+    params = net.weights if ref.kind == "weight" else net.biases
+    return float(params[ref.layer][ref.index])
+
+
+def sweep_values(cfg: StepConfig, ref: ParamRef) -> np.ndarray:
+    """The values a control's sweep visits: its whole range, stretched to hold its value."""
+    if ref.kind == "learning_rate":
+        return np.geomspace(*RATE_RANGE, SWEEP_POINTS)
+    if ref.kind == "input":
+        lo, hi = INPUT_RANGE
+    elif ref.kind == "target":
+        lo, hi = target_range([a.name for a in cfg.network.activations])
+    else:
+        lo, hi = -WEIGHT_SPAN, WEIGHT_SPAN
+    now = current_value(cfg, ref)
+    return np.linspace(min(lo, now), max(hi, now), SWEEP_POINTS)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def control_chart(cfg_json: str, ref_name: str) -> dict[str, Any]:
+    """The "what this control does" figure for one control (cached)."""
+    cfg = compute(cfg_json).cfg
+    ref = ParamRef.parse(ref_name)
+    s = sweep(cfg.network, cfg.inputs, cfg.targets, cfg.learning_rate, ref, sweep_values(cfg, ref))
+    n = cfg.network.n_layers
+    return control_figure(s, current_value(cfg, ref), ref.label(n), n)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def gradient_chart(cfg_json: str) -> dict[str, Any]:
+    """Bars of the gradient size per weight layer (cached)."""
+    t = compute(cfg_json).trace
+    n = t.network.n_layers
+    names = [f"{unit_name(n, i, 0)[:-1]}→{unit_name(n, i + 1, 0)[:-1]}" for i in range(n)]
+    names = [f"layer {i + 1}: {name}" for i, name in enumerate(names)]
+    return gradient_size_figure(gradient_sizes(t), names)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def chain_markdown(cfg_json: str, ref_name: str) -> str:
+    """The chain rule for one weight or bias, as a Markdown table and three numbers."""
+    t = compute(cfg_json).trace
+    c = chain_rule(t, ParamRef.parse(ref_name))
+    return _chain_text(c, t.network.n_layers)
+
+
+def _chain_text(c: ChainRule, n_layers: int) -> str:
+    ref = c.ref
+    if ref.kind == "weight":
+        src = unit_name(n_layers, ref.layer, ref.index[0])
+        dst = unit_name(n_layers, ref.layer + 1, ref.index[1])
+        what = f"the weight {c.label} on the edge {src} → {dst}"
+    else:
+        what = f"the bias {c.label} of {unit_name(n_layers, ref.layer + 1, ref.index[0])}"
+    where = "an output-layer" if c.output_layer else "a hidden-layer"
+    rows = [[f.symbol, f.meaning, f"{f.value:.8g}"] for f in c.factors]
+    product = " · ".join(f"({f.value:.4g})" for f in c.factors)
+    symbols = " · ".join(f.symbol for f in c.factors)
+    lines = [
+        f"**∂E/∂{c.label}**: {what} ({where} parameter). "
+        f"The step moves it against this slope: Δ{c.label} = −η·∂E/∂{c.label}.",
+        "",
+        f"∂E/∂{c.label} = −{symbols}",
+        "",
+        f"= −{product} = **{c.product:.8g}**",
+        "",
+        md_table(["factor", "what it is", "value"], rows),
+    ]
+    if c.terms:
+        lines += [
+            "",
+            "The first factor, expanded one level: the error terms of the layer above, each "
+            "scaled by the weight it flows back along.",
+            "",
+            md_table(["term", "value"], [[f.symbol, f"{f.value:.8g}"] for f in c.terms]),
+        ]
+    lines += [
+        "",
+        md_table(
+            ["the same slope, three ways", "∂E/∂" + c.label],
+            [
+                ["product of the factors above", f"{c.product:.8g}"],
+                ["backprop (−Δ/η from the step)", f"{c.backprop:.8g}"],
+                ["central difference (E(p+ε) − E(p−ε))/2ε, ε = 10⁻⁶", f"{c.numeric:.8g}"],
+            ],
+        ),
+    ]
+    return "\n".join(lines)
 
 
 def cfg_json_of(cfg: Config) -> str:

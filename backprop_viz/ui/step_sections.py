@@ -9,10 +9,13 @@ import streamlit as st
 
 from ..editing import encode_link
 from ..figures.step_charts import loss_steps_figure
+from ..params import ParamRef, weight_refs
 from .charts import show_figure
 from .step_controls import import_config, show_error
+from .step_panels import CHAIN_SECTION, explained, shape_tag
 from .step_results import (
     Computed,
+    chain_markdown,
     full,
     grad_rows,
     md_table,
@@ -20,9 +23,17 @@ from .step_results import (
     slice_figure,
     tables_markdown,
 )
-from .step_state import StepState
+from .step_state import StepState, get_state
 
-SECTIONS = ["Lesson printout", "Equations", "Tables", "Gradient", "Loss per step", "Share / export"]
+SECTIONS = [
+    "Lesson printout",
+    CHAIN_SECTION,
+    "Equations",
+    "Tables",
+    "Gradient",
+    "Loss per step",
+    "Share / export",
+]
 
 
 def _equations(comp: Computed) -> None:
@@ -76,6 +87,28 @@ def _gradient(state: StepState, comp: Computed, cfg_json: str) -> None:
     )
 
 
+def _choose_explained(widget_key: str) -> None:
+    get_state().explain = st.session_state[widget_key]
+
+
+def _chain(state: StepState, comp: Computed, cfg_json: str) -> None:
+    net = comp.trace.network
+    refs = weight_refs(net.sizes, net.biases is not None)
+    chosen = explained(state, comp)
+    key = f"step_chain_{shape_tag(comp)}"
+    st.session_state[key] = chosen.name  # a click on the diagram may have chosen another
+    labels = {r.name: param_label(net.sizes, r.kind, r.layer, r.index) for r in refs}
+    st.selectbox(
+        "Weight or bias (or click an edge on the diagram)",
+        [r.name for r in refs],
+        key=key,
+        on_change=_choose_explained,
+        args=(key,),
+        format_func=lambda n: f"{ParamRef.parse(n).label(net.n_layers)}: {labels[n]}",
+    )
+    st.markdown(chain_markdown(cfg_json, chosen.name))
+
+
 def _share(state: StepState) -> None:
     cfg = state.cfg
     text = json.dumps(cfg, indent=1)
@@ -112,6 +145,8 @@ def section(state: StepState, comp: Computed, cfg_json: str) -> None:
     )
     if choice == "Lesson printout":
         st.code(comp.report, language=None)
+    elif choice == CHAIN_SECTION:
+        _chain(state, comp, cfg_json)
     elif choice == "Equations":
         _equations(comp)
     elif choice == "Tables":

@@ -16,6 +16,7 @@ import streamlit as st
 
 from ..editing import Config, preset_config, validated, with_parameters
 from ..errors import BackpropVizError
+from ..stages import WHOLE
 from .step_results import cfg_json_of, compute
 
 KEY = "step_view_state"
@@ -40,6 +41,9 @@ class StepState:
     grid_base: Config | None = None
     link_checked: bool = False  # the page's link (?preset= / ?config=) was read once
     swept: int = -1  # the generation whose stale widget keys were last removed
+    stage: str = WHOLE  # the diagram's stage: kept across every change of numbers
+    last_control: str = "x[0]"  # ParamRef name of the control last moved (for its sweep)
+    explain: str | None = None  # ParamRef name of the weight whose chain rule is shown
 
     def key(self, name: str) -> str:
         """A widget key for this generation."""
@@ -127,8 +131,3 @@ def reset(state: StepState) -> None:
     state.history.clear()
     state.losses.clear()
     state.refresh_widgets()
-
-
-def is_modified(state: StepState) -> bool:
-    """Whether the configuration differs from the preset it started from."""
-    return state.preset == CUSTOM or state.cfg != preset_config(state.preset)

@@ -10,7 +10,6 @@ import streamlit as st
 
 from ..presets import PRESET_LABELS
 from ..stages import fmt
-from .charts import show_figure
 from .step_controls import (
     collect_grid_edits,
     forget_old_widgets,
@@ -19,6 +18,7 @@ from .step_controls import (
     stepping,
     value_controls,
 )
+from .step_panels import control_panel, diagram, gradient_panel
 from .step_results import cfg_json_of, compute
 from .step_sections import section
 from .step_state import CUSTOM, StepState, get_state
@@ -45,7 +45,12 @@ def _live(state: StepState) -> None:
             delta=f"{change:+.4g} after the step: {fmt(t.loss_after)}",
             delta_color="inverse",
         )
-        show_figure(comp.figure, key="step_diagram")
+        diagram(state, comp)
+        what, sizes = st.columns([3, 2], gap="small")
+        with what:
+            control_panel(state, comp, cfg_json)
+        with sizes:
+            gradient_panel(state, comp, cfg_json)
     section(state, comp, cfg_json)
 
 
@@ -60,8 +65,8 @@ def render_step_view() -> None:
     st.title("One step of backpropagation")
     origin = "Custom network" if state.preset == CUSTOM else PRESET_LABELS[state.preset]
     st.caption(
-        f"{origin} · move a slider, or press ▶ Play under the diagram to watch the "
-        "step stage by stage"
+        f"{origin} · move a slider and watch every gradient move; press ▶ Play under the "
+        "diagram to watch the step stage by stage, or click an edge for its chain rule"
     )
     if state.notice:
         st.warning(state.notice)

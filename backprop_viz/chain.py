@@ -1,0 +1,158 @@
+"""How one step's gradients come about: the chain rule for one weight, and each layer's size.
+
+Signs follow the lesson: δ = −∂E/∂h, so ∂E/∂w_jk = −δ_k·a_j, where a_j is the input the
+weight multiplies. For an output weight δ_k = (y_k − ŷ_k)·f′(h_k) (cross-entropy with a
+sigmoid output: δ_k = y_k − ŷ_k, f′ cancels); for a hidden weight δ_j = (Σ_k δ_k·w_jk)·f′(h_j),
+the error terms of the layer above scaled back by the weights. A bias multiplies 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .backprop import StepTrace
+from .errors import ConfigError
+from .params import ParamRef
+from .sweep import sweep
+
+Array = np.ndarray
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+NUMERIC_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One local factor of the chain: its symbol, what it is, its value."""
+
+    symbol: str
+    meaning: str
+    value: float
+
+
+@dataclass(frozen=True)
+class ChainRule:
+    """∂E/∂p = −(product of `factors`), for one weight or bias of a one-record step.
+
+    For a hidden-layer parameter the first factor is the error Σ_k δ_k·w_jk, and `terms`
+    lists its summands δ_k·w_jk (one per unit of the layer above).
+    """
+
+    ref: ParamRef
+    label: str  # w₁₂, w¹₁₂, b₁ ... as on the diagram
+    output_layer: bool
+    factors: tuple[Factor, ...]
+    terms: tuple[Factor, ...]
+    product: float  # −Π factors
+    backprop: float  # ∂E/∂p from the step itself: −Δp/η
+    numeric: float  # central difference (E(p + ε) − E(p − ε)) / 2ε
+
+
+def unit_name(n_layers: int, layer: int, unit: int) -> str:
+    """The name of a unit: x₁ for inputs, a₁ (a¹₁ with several hidden layers) for hidden
+    units, ŷ₁ for outputs; `layer` counts unit layers from 0 (the inputs)."""
+    sub = str(unit + 1).translate(_SUB)
+    if layer == 0:
+        return f"x{sub}"
+    if layer == n_layers:
+        return f"ŷ{sub}"
+    sup = "" if n_layers == 2 else str(layer).translate(_SUP)
+    return f"a{sup}{sub}"
+
+
+def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
+    """The chain rule for the weight or bias `ref` of a one-record step, with its numbers."""
+    net = trace.network
+    if trace.inputs.shape[0] != 1:
+        raise ConfigError("The chain rule is written out for one record.")
+    if not ref.is_parameter or not 0 <= ref.layer < net.n_layers:
+        raise ConfigError(f"{ref.name} is not a weight or bias of this network.")
+    if ref.kind == "bias" and net.biases is None:
+        raise ConfigError("This network has no biases.")
+    n = net.n_layers
+    lt = trace.layers[ref.layer]
+    k = ref.index[-1]  # the unit the parameter feeds
+    if not (0 <= k < lt.output.shape[1]) or (
+        ref.kind == "weight" and not 0 <= ref.index[0] < lt.input.shape[1]
+    ):
+        raise ConfigError(f"{ref.name} is not part of this network.")
+    dst = unit_name(n, ref.layer + 1, k)
+    act = net.activations[ref.layer]
+    fprime = float(act.derivative(lt.weighted_sum[0, k], lt.output[0, k]))
+    if ref.kind == "weight":
+        j = ref.index[0]
+        feed = Factor(
+            unit_name(n, ref.layer, j), "the input this weight multiplies", float(lt.input[0, j])
+        )
+    else:
+        feed = Factor("1", "a bias multiplies 1", 1.0)
+
+    terms: tuple[Factor, ...] = ()
+    output_layer = ref.layer == n - 1
+    if output_layer:
+        y, y_hat = float(trace.targets[0, k]), float(lt.output[0, k])
+        error = Factor(f"(y{dst[1:]} − {dst})", "the output error", y - y_hat)
+        if net.loss.name == "cross_entropy":  # f′ cancels: δ = y − ŷ
+            factors = (error, feed)
+        else:
+            factors = (
+                error,
+                Factor(f"f′(h) at {dst}", "the slope of its activation", fprime),
+                feed,
+            )
+    else:
+        above = trace.layers[ref.layer + 1]
+        w_up = net.weights[ref.layer + 1][k]
+        terms = tuple(
+            Factor(
+                f"δ({unit_name(n, ref.layer + 2, m)})·w({dst}→{unit_name(n, ref.layer + 2, m)})",
+                "error term above × the weight it flows back along",
+                float(above.error_term[0, m] * w_up[m]),
+            )
+            for m in range(w_up.size)
+        )
+        error = Factor(
+            f"Σ δ·w into {dst}", "the error flowing back to this unit", float(lt.error[0, k])
+        )
+        factors = (error, Factor(f"f′(h) at {dst}", "the slope of its activation", fprime), feed)
+
+    product = -float(np.prod([f.value for f in factors]))
+    step_ = lt.weight_delta[ref.index] if ref.kind == "weight" else lt.bias_delta[k]
+    if ref.kind == "bias" and not net.train_biases:
+        # A frozen bias reports Δb = 0; its slope still exists: −δ.
+        backprop = -float(lt.error_term[0, k])
+    else:
+        backprop = -float(step_) / trace.learning_rate
+    p0 = float(
+        net.weights[ref.layer][ref.index] if ref.kind == "weight" else net.biases[ref.layer][k]
+    )
+    s = sweep(
+        net,
+        trace.inputs,
+        trace.targets,
+        trace.learning_rate,
+        ref,
+        [p0 + NUMERIC_EPS, p0 - NUMERIC_EPS],
+    )
+    numeric = float((s.loss_before[0] - s.loss_before[1]) / (2 * NUMERIC_EPS))
+    return ChainRule(
+        ref=ref,
+        label=ref.label(n),
+        output_layer=output_layer,
+        factors=factors,
+        terms=terms,
+        product=product,
+        backprop=backprop,
+        numeric=numeric,
+    )
+
+
+def gradient_sizes(trace: StepTrace) -> tuple[float, ...]:
+    """Per weight layer, the root mean square of ∂E/∂w over its weights (= |Δw|/η)."""
+    return tuple(
+        float(np.sqrt(np.mean(np.square(lt.weight_delta)))) / trace.learning_rate
+        for lt in trace.layers
+    )
