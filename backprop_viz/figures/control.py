@@ -62,9 +62,11 @@ def _finite(values: Array) -> list[float | None]:
 
 
 def _curve(values: Array) -> dict[str, str]:
-    """A curve as float32 base64 (a fifth of decimal text); NaN where not finite."""
+    """A curve as float32 base64 (a fifth of decimal text); NaN (a gap) where a value is
+    not finite or beyond float32's range."""
     v = np.asarray(values, dtype=float)
-    return typed_array(np.where(np.isfinite(v), v, np.nan), "float32")
+    with np.errstate(invalid="ignore"):
+        return typed_array(np.where(np.abs(v) < 3e38, v, np.nan), "float32")
 
 
 def _marker_trace(x: float, ys: list[float], yaxis: str, colours: list[str]) -> dict[str, Any]:
