@@ -95,7 +95,7 @@ def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
     if output_layer:
         y, y_hat = float(trace.targets[0, k]), float(lt.output[0, k])
         error = Factor(f"(y{dst[1:]} − {dst})", "the output error", y - y_hat)
-        if net.loss.name == "cross_entropy":  # f′ cancels: δ = y − ŷ
+        if net.loss.derivative_cancels:  # cross-entropy: δ = y − ŷ
             factors = (error, feed)
         else:
             factors = (

@@ -1,11 +1,13 @@
-"""Loss functions and the error signal each sends back into the output layer.
+"""Loss functions, each beside the error signal it sends back into the output layer.
 
 Arrays are shaped (..., records, outputs); leading axes broadcast (the gradient check
-evaluates many perturbed networks at once).
+evaluates many perturbed networks at once). Like an `Activation`, a `Loss` is a value that
+carries its functions; nothing branches on its name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +16,7 @@ from .activations import Activation
 from .errors import ConfigError
 
 Array = np.ndarray
+Signal = tuple[Array | None, Array]
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,16 @@ class Loss:
     label: str
     latex: str  # E for one record, in LaTeX
     report_label: str  # what the training curves plot
+    entry: Callable[[Array, Array, Array], Array]  # E's part from each output: (y, ŷ, z)
+    report_entry: Callable[[Array, Array, Array], Array]  # what the curves average
+    report_value: Callable[[Array, Array, Array], float]  # that average, on the hot path
+    signal: Callable[[Array, Array, Array, Activation, bool], Signal]
+    output_activation: str | None = None  # the only output activation it accepts
+    derivative_cancels: bool = False  # δ = y − ŷ: the output f′ cancels
 
     def per_record(self, y: Array, y_hat: Array, z: Array) -> Array:
         """E for each record, shape (..., records); z is the output layer's weighted sum."""
-        if self.name == "squared_error":
-            return 0.5 * np.sum((y - y_hat) ** 2, axis=-1)
-        # −[y log ŷ + (1 − y) log(1 − ŷ)] from z: log σ(z) = −softplus(−z), no log(0)
-        return np.sum(y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z), axis=-1)
+        return np.sum(self.entry(y, y_hat, z), axis=-1)
 
     def mean(self, y: Array, y_hat: Array, z: Array) -> Array:
         """E averaged over records, as a batch step uses it."""
@@ -39,50 +45,91 @@ class Loss:
     def report(self, y: Array, y_hat: Array, z: Array) -> float:
         """The loss as the lesson reports it over a data set: mean of (y − ŷ)² over all
         records and outputs for squared error; mean cross-entropy per output otherwise."""
-        if self.name == "squared_error":
-            d = y_hat - y
-            return float(np.vdot(d, d)) / d.size  # vdot: one call, the hot path
-        return float(self.report_each(y, y_hat, z))
+        return self.report_value(y, y_hat, z)
 
     def report_each(self, y: Array, y_hat: Array, z: Array) -> Array:
         """`report` for every entry of the leading (stacked-parameter) axes."""
-        if self.name == "squared_error":
-            return np.mean((y_hat - y) ** 2, axis=(-2, -1))
-        each = y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
-        return np.mean(each, axis=(-2, -1))
+        return np.mean(self.report_entry(y, y_hat, z), axis=(-2, -1))
 
     def output_signal(
         self, y: Array, y_hat: Array, z: Array, activation: Activation, with_error: bool = True
-    ) -> tuple[Array | None, Array]:
+    ) -> Signal:
         """(error, δ) at the output: error = −∂E/∂ŷ (before f′), δ = −∂E/∂z = error·f′(z).
 
         Without `with_error` the error is None when it is not needed to find δ (training).
         """
-        if self.name == "squared_error":
-            error = y - y_hat
-            return error, error * activation.derivative(z, y_hat)
-        # Sigmoid output with cross-entropy: f′ cancels, δ = y − ŷ exactly; the error before
-        # f′ divides by ŷ(1 − ŷ), which underflows to 0 when the unit saturates.
-        delta = y - y_hat
-        if not with_error:
-            return None, delta
-        slope = y_hat * (1.0 - y_hat)
-        error = delta / np.maximum(slope, np.finfo(float).tiny)
-        return error, delta
+        return self.signal(y, y_hat, z, activation, with_error)
+
+
+# --- squared error: E = ½Σ(y − ŷ)² -------------------------------------------------------
+
+
+def _squared_entry(y: Array, y_hat: Array, z: Array) -> Array:
+    return 0.5 * (y - y_hat) ** 2
+
+
+def _squared_report_entry(y: Array, y_hat: Array, z: Array) -> Array:
+    return (y_hat - y) ** 2
+
+
+def _squared_report(y: Array, y_hat: Array, z: Array) -> float:
+    d = y_hat - y
+    return float(np.vdot(d, d)) / d.size  # vdot: one call, the hot path
+
+
+def _squared_signal(
+    y: Array, y_hat: Array, z: Array, activation: Activation, with_error: bool
+) -> Signal:
+    error = y - y_hat
+    return error, error * activation.derivative(z, y_hat)
+
+
+# --- cross-entropy: E = −Σ[y ln ŷ + (1 − y) ln(1 − ŷ)], sigmoid output ---------------------
+
+
+def _cross_entropy_entry(y: Array, y_hat: Array, z: Array) -> Array:
+    # From z: ln σ(z) = −softplus(−z) and ln(1 − σ(z)) = −softplus(z): no log(0).
+    return y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
+
+
+def _cross_entropy_report(y: Array, y_hat: Array, z: Array) -> float:
+    return float(np.mean(_cross_entropy_entry(y, y_hat, z), axis=(-2, -1)))
+
+
+def _cross_entropy_signal(
+    y: Array, y_hat: Array, z: Array, activation: Activation, with_error: bool
+) -> Signal:
+    # With a sigmoid output f′ cancels, δ = y − ŷ exactly; the error before f′ divides by
+    # ŷ(1 − ŷ), which underflows to 0 when the unit saturates.
+    delta = y - y_hat
+    if not with_error:
+        return None, delta
+    slope = y_hat * (1.0 - y_hat)
+    return delta / np.maximum(slope, np.finfo(float).tiny), delta
 
 
 LOSSES: dict[str, Loss] = {
     "squared_error": Loss(
-        "squared_error",
-        "Squared error",
-        r"E=\tfrac{1}{2}\sum_k (y_k-\hat y_k)^2",
-        "mean (y − ŷ)²",
+        name="squared_error",
+        label="Squared error",
+        latex=r"E=\tfrac{1}{2}\sum_k (y_k-\hat y_k)^2",
+        report_label="mean (y − ŷ)²",
+        entry=_squared_entry,
+        report_entry=_squared_report_entry,
+        report_value=_squared_report,
+        signal=_squared_signal,
     ),
     "cross_entropy": Loss(
-        "cross_entropy",
-        "Cross-entropy",
-        r"E=-\sum_k \big[y_k\ln\hat y_k+(1-y_k)\ln(1-\hat y_k)\big]",
-        "mean cross-entropy",
+        name="cross_entropy",
+        label="Cross-entropy",
+        latex=r"E=-\sum_k \big[y_k\ln\hat y_k+(1-y_k)\ln(1-\hat y_k)\big]",
+        report_label="mean cross-entropy",
+        entry=_cross_entropy_entry,
+        report_entry=_cross_entropy_entry,
+        report_value=_cross_entropy_report,
+        signal=_cross_entropy_signal,
+        output_activation="sigmoid",
+        derivative_cancels=True,
     ),
 }
 

@@ -108,8 +108,9 @@ class Network:
             )
         acts = tuple(get_activation(n) for n in names)
         loss_obj = get_loss(loss)
-        if loss_obj.name == "cross_entropy" and acts[-1].name != "sigmoid":
-            raise ConfigError("Cross-entropy loss needs a sigmoid output layer.")
+        needed = loss_obj.output_activation
+        if needed and acts[-1].name != needed:
+            raise ConfigError(f"{loss_obj.label} loss needs a {needed} output layer.")
 
         bias_arrays = None
         if biases is not None:

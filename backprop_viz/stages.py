@@ -171,7 +171,6 @@ def build_stages(trace: StepTrace, record: int = 0) -> list[Stage]:
     out = layers[-1]
     y_hat = out.output[r]
     err = y - y_hat
-    loss_name = net.loss.name
     text[n] = [f"y−ŷ={fmt(v)}" for v in err]
     values[n] = err
     loss_r = float(net.loss.per_record(y[None], y_hat[None], out.weighted_sum[r][None])[0])
@@ -187,7 +186,7 @@ def build_stages(trace: StepTrace, record: int = 0) -> list[Stage]:
     text[n] = [f"δ={fmt(v)}" for v in d_out]
     values[n] = d_out
     act_out = net.activations[-1]
-    if loss_name == "cross_entropy":
+    if net.loss.derivative_cancels:
         cap = f"δᵒ = y − ŷ = {vec(d_out)}   (cross-entropy: f′ cancels)"
         ltx = (
             rf"\delta^o = y-\hat y = {texvec(d_out)}"
