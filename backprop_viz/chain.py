@@ -14,13 +14,12 @@ import numpy as np
 
 from .backprop import StepTrace
 from .errors import ConfigError
+from .notation import param_symbol, unit_name
 from .params import ParamRef
 from .sweep import sweep
 
 Array = np.ndarray
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 NUMERIC_EPS = 1e-6
 
 
@@ -49,18 +48,6 @@ class ChainRule:
     product: float  # −Π factors
     backprop: float  # ∂E/∂p from the step itself: −Δp/η
     numeric: float  # central difference (E(p + ε) − E(p − ε)) / 2ε
-
-
-def unit_name(n_layers: int, layer: int, unit: int) -> str:
-    """The name of a unit: x₁ for inputs, a₁ (a¹₁ with several hidden layers) for hidden
-    units, ŷ₁ for outputs; `layer` counts unit layers from 0 (the inputs)."""
-    sub = str(unit + 1).translate(_SUB)
-    if layer == 0:
-        return f"x{sub}"
-    if layer == n_layers:
-        return f"ŷ{sub}"
-    sup = "" if n_layers == 2 else str(layer).translate(_SUP)
-    return f"a{sup}{sub}"
 
 
 def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
@@ -140,7 +127,7 @@ def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
     numeric = float((s.loss_before[0] - s.loss_before[1]) / (2 * NUMERIC_EPS))
     return ChainRule(
         ref=ref,
-        label=ref.label(n),
+        label=param_symbol(ref, n),
         output_layer=output_layer,
         factors=factors,
         terms=terms,

@@ -13,7 +13,10 @@ weight may be a flat vector for a single output, as in the lesson; output keeps 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +31,19 @@ Array = np.ndarray
 
 REQUIRED_KEYS = ("inputs", "targets", "learning_rate", "weights")
 OPTIONAL_KEYS = ("biases", "train_biases", "activations", "loss")
-MAX_CONFIG_BYTES = 1_000_000
+
+# --- Limits on configuration text, checked before the JSON parser runs ---------------------
+MAX_CONFIG_BYTES = 1_000_000  # a file or pasted text
+MAX_LINK_JSON_BYTES = 8_000  # the JSON a share link carries, once inflated
+MAX_JSON_DEPTH = 32  # nested arrays and objects; a configuration needs 4
+MAX_INTEGER_DIGITS = 30  # Python refuses to convert more than 4,300 digits, with a traceback
+MAX_STRING_CHARS = 100  # keys and names; the longest valid one has 13 characters
+
+# A JSON string literal; an unterminated one runs to the end of the text, so that every
+# match attempt succeeds and the scan stays linear in the text's length.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+# A whole number (no fraction, no exponent) with too many digits, outside strings.
+_LONG_INTEGER = re.compile(rf"(?<![\w.+-])-?\d{{{MAX_INTEGER_DIGITS + 1},}}(?![\w.])")
 
 
 @dataclass(frozen=True)
@@ -95,26 +110,123 @@ def parse_config(data: Mapping[str, Any]) -> StepConfig:
     )
 
 
-def loads_config(text: str | bytes) -> StepConfig:
-    """Parse configuration JSON text."""
-    if len(text) > MAX_CONFIG_BYTES:
-        raise ConfigError("The configuration is larger than 1 MB.")
+def _size_text(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:g} MB" if n_bytes >= 1_000_000 else f"{n_bytes / 1e3:g} KB"
+
+
+def _check_shape_of_text(text: str, what: str) -> None:
+    """Refuse text whose nesting, whole numbers or strings would make the JSON parser
+    recurse too deeply, raise, or carry an unreadably long name into a message."""
+    longest = 0
+
+    def blank(match: re.Match[str]) -> str:
+        nonlocal longest
+        longest = max(longest, match.end() - match.start() - 2)
+        return '""'
+
+    # Brackets and digits inside strings do not count, so strings are blanked first.
+    bare = _JSON_STRING.sub(blank, text)
+    if longest > MAX_STRING_CHARS:
+        raise ConfigError(
+            f"{what} has a text value longer than {MAX_STRING_CHARS} characters; "
+            "keys and names are short words."
+        )
+    codes = np.frombuffer(bare.encode("utf-8"), dtype=np.uint8)
+    steps = ((codes == ord("[")) | (codes == ord("{"))).astype(np.int32)
+    steps -= (codes == ord("]")) | (codes == ord("}"))
+    if int(np.cumsum(steps).max(initial=0)) > MAX_JSON_DEPTH:
+        raise ConfigError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep.")
+    if _LONG_INTEGER.search(bare):
+        raise ConfigError(f"{what} has a whole number with more than {MAX_INTEGER_DIGITS} digits.")
+
+
+def read_json(
+    text: str | bytes, max_bytes: int = MAX_CONFIG_BYTES, what: str = "The configuration"
+) -> Any:
+    """Parse JSON from an untrusted source: the one reader for files, pasted text and links.
+
+    Raises ConfigError, one sentence starting with `what`, for text over `max_bytes` bytes
+    (UTF-8), not UTF-8, nested over MAX_JSON_DEPTH levels, with a whole number over
+    MAX_INTEGER_DIGITS digits or a string over MAX_STRING_CHARS characters (all checked
+    before parsing), NaN or ±Infinity, a number too large to be finite, or invalid JSON.
+    """
+    # Characters never outnumber UTF-8 bytes, so an over-long text is refused unencoded.
+    if len(text) > max_bytes or (isinstance(text, str) and len(text.encode()) > max_bytes):
+        raise ConfigError(f"{what} is larger than {_size_text(max_bytes)}.")
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{what} is not valid JSON (it is not UTF-8 text).") from None
+    _check_shape_of_text(text, what)
+
+    def no_constant(name: str) -> None:
+        raise ConfigError(f"{what} contains {name}; every number must be finite.")
+
+    def finite(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            shown = literal if len(literal) <= 20 else literal[:20] + "…"
+            raise ConfigError(f"{what} has a number too large to be finite ({shown}).")
+        return value
+
     try:
-        data = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
-        raise ConfigError(f"The configuration is not valid JSON{where}.") from None
-    return parse_config(data)
+        return json.loads(text, parse_constant=no_constant, parse_float=finite)
+    except ConfigError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{what} is not valid JSON (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    except RecursionError:
+        raise ConfigError(f"{what} is nested too deeply.") from None
+    except ValueError:
+        raise ConfigError(f"{what} is not valid JSON.") from None
+
+
+def read_file_bytes(
+    path: str | os.PathLike[str], max_bytes: int = MAX_CONFIG_BYTES, what: str = "The file"
+) -> bytes:
+    """The bytes of a regular file; ConfigError if it is missing, unreadable, a folder,
+    a device or pipe, or larger than `max_bytes` (checked before reading).
+
+    At most `max_bytes + 1` bytes are read, so a file that grows, or reports no size (as
+    files under /proc do), is still caught by the caller's size check.
+    """
+    shown = os.fspath(path)
+    # O_NONBLOCK: opening a pipe with no writer would otherwise wait forever.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {shown}: {exc.strerror}.") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(f"Cannot read {shown}: it is a folder, not a file.")
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(
+                f"Cannot read {shown}: it is not a regular file (a device or a pipe cannot "
+                "be read as a configuration)."
+            )
+        if info.st_size > max_bytes:
+            raise ConfigError(f"{what} {shown} is larger than {_size_text(max_bytes)}.")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {shown}: {exc.strerror}.") from None
+    finally:
+        os.close(fd)
+
+
+def loads_config(text: str | bytes) -> StepConfig:
+    """Parse configuration JSON text (see `read_json` for what is refused)."""
+    return parse_config(read_json(text))
 
 
 def load_config(path: str | os.PathLike[str]) -> StepConfig:
-    """Read and parse a configuration file."""
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"Cannot read {os.fspath(path)}: {exc.strerror}.") from None
-    return loads_config(text)
+    """Read and parse a configuration file (a regular file of at most MAX_CONFIG_BYTES)."""
+    return loads_config(read_file_bytes(path, MAX_CONFIG_BYTES, "The configuration file"))
 
 
 def _records(arr: Array, single: bool) -> list:

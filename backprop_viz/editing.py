@@ -195,13 +195,20 @@ def decode_link(params: dict[str, str]) -> Config | None:
         text = params["config"]
         if not text or len(text) > MAX_LINK_CHARS:
             raise ConfigError("The link's configuration is empty or too long.")
+        from .config import MAX_LINK_JSON_BYTES, read_json
+
+        damaged = ConfigError("The link's configuration is damaged (it is not a valid code).")
+        inflate = zlib.decompressobj()
         try:
-            raw = zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            data = json.loads(raw)
+            packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            # At most one byte over the limit is inflated: a small link cannot expand to
+            # megabytes in memory.
+            raw = inflate.decompress(packed, MAX_LINK_JSON_BYTES + 1)
         except (binascii.Error, ValueError, zlib.error):
-            raise ConfigError(
-                "The link's configuration is damaged (it is not a valid code)."
-            ) from None
+            raise damaged from None
+        if len(raw) <= MAX_LINK_JSON_BYTES and (not inflate.eof or inflate.unused_data):
+            raise damaged
+        data = read_json(raw, MAX_LINK_JSON_BYTES, "The link's configuration")
         norm, _ = validated(data)
         return norm
     if "preset" in params:

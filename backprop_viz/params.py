@@ -15,8 +15,6 @@ from .errors import ConfigError
 
 Kind = Literal["weight", "bias", "input", "target", "learning_rate"]
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _NAME = re.compile(r"^(?:(W|b)([1-9]\d?)\[(\d{1,2}(?:,\d{1,2})?)\]|(x|y)\[(\d{1,2})\]|(eta))$")
 
 
@@ -45,19 +43,6 @@ class ParamRef:
         if self.kind == "learning_rate":
             return "eta"
         return f"{'x' if self.kind == 'input' else 'y'}[{idx}]"
-
-    def label(self, n_layers: int) -> str:
-        """The symbol the page and the diagram use: w₁₂ (w¹₁₂ with several weight layers),
-        b₁, x₁, y₁, η; units count from 1 as in the lesson."""
-        units = "".join(str(i + 1) for i in self.index).translate(_SUB)
-        layer = "" if n_layers == 1 else str(self.layer + 1).translate(_SUP)
-        if self.kind == "weight":
-            return f"w{layer}{units}"
-        if self.kind == "bias":
-            return f"b{layer}{units}"
-        if self.kind == "learning_rate":
-            return "η"
-        return f"{'x' if self.kind == 'input' else 'y'}{units}"
 
     @classmethod
     def parse(cls, name: str) -> ParamRef:

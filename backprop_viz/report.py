@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backprop import StepTrace
-from .stages import layer_titles
+from .notation import layer_titles
 
 
 def layer_names(n_layers: int) -> list[str]:

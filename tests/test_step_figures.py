@@ -28,8 +28,9 @@ from backprop_viz.figures.network import (
 from backprop_viz.figures.step_charts import loss_slice_figure, loss_steps_figure
 from backprop_viz.landscape import loss_slice
 from backprop_viz.network import Network
+from backprop_viz.notation import fmt, tex
 from backprop_viz.presets import load_preset
-from backprop_viz.stages import build_stages, fmt, tex
+from backprop_viz.stages import build_stages
 
 
 def test_stage_order_follows_the_lesson():

@@ -13,6 +13,7 @@ from backprop_viz.chain import chain_rule, gradient_sizes
 from backprop_viz.errors import ConfigError
 from backprop_viz.figures.control import control_figure, largest_steps, rate_marks
 from backprop_viz.network import Network
+from backprop_viz.notation import param_symbol
 from backprop_viz.params import ParamRef, control_refs, weight_refs
 from backprop_viz.presets import load_preset
 from backprop_viz.sweep import sweep
@@ -226,5 +227,5 @@ def test_param_names_parse_back():
     for bad in ["W0[0,0]", "W1[0]", "b1[0,1]", "z[0]", "W1[0,0]" + "x" * 50, "", "eta "]:
         with pytest.raises(ConfigError):
             ParamRef.parse(bad)
-    assert ParamRef("weight", 0, (0, 1)).label(1) == "w₁₂"
-    assert ParamRef("bias", 1, (0,)).label(2) == "b²₁"
+    assert param_symbol(ParamRef("weight", 0, (0, 1)), 1) == "w₁₂"
+    assert param_symbol(ParamRef("bias", 1, (0,)), 2) == "b²₁"

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..notation import fmt, param_symbol
 from ..params import ParamRef, weight_refs
-from ..stages import fmt
 from ..sweep import Sweep
 from .style import NEGATIVE, POSITIVE, typed_array
 
@@ -120,7 +120,7 @@ def control_figure(
     top = largest_steps(s, at)
     colours = [POSITIVE if c[at] >= 0 else NEGATIVE for _, c in top]
     for (ref, curve), colour in zip(top, colours, strict=True):
-        name = ref.label(n_layers)
+        name = param_symbol(ref, n_layers)
         data.append(
             {
                 "type": "scatter",
@@ -142,7 +142,7 @@ def control_figure(
             "x": [float(s.values[-1])] * len(top),
             "y": _finite([c[-1] for _, c in top]),
             "yaxis": "y3",
-            "text": [f" {ref.label(n_layers)}" for ref, _ in top],
+            "text": [f" {param_symbol(ref, n_layers)}" for ref, _ in top],
             "textposition": "middle right",
             "textfont": {"size": 11, "color": colours},
             "hoverinfo": "skip",
@@ -161,7 +161,7 @@ def control_figure(
     )
     title = (
         f"What {label} does · now {label} = {fmt(current)}: E = {fmt(loss_now)}, "
-        f"largest step Δ{top[0][0].label(n_layers)} = {fmt(top[0][1][at], 3)}"
+        f"largest step Δ{param_symbol(top[0][0], n_layers)} = {fmt(top[0][1][at], 3)}"
         if top
         else f"What {label} does"
     )

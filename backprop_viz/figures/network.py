@@ -13,8 +13,9 @@ import numpy as np
 
 from ..backprop import StepTrace
 from ..network import Network
+from ..notation import fmt, layer_titles, param_symbol, sub, unit_symbols
 from ..params import ParamRef
-from ..stages import Stage, build_stages, fmt, layer_titles, unit_symbols
+from ..stages import Stage, build_stages
 from .style import HIGHLIGHT, NEGATIVE, NEUTRAL, NODE_SCALE, POSITIVE, play_controls
 
 Array = np.ndarray
@@ -27,10 +28,6 @@ LABELS, UNITS, NAMES, HOVER = range(N_EDGE_TRACES, N_EDGE_TRACES + 4)
 LABEL_AT = 0.3  # edge labels sit this far along each edge from its source
 MAX_EDGE_LABELS = 24  # beyond this many edges, values are in the hover only
 MAX_STILL_LABELS = 10  # the still diagram labels fewer: its edges cross more
-
-
-def _sub(i: int) -> str:
-    return str(i).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def node_positions(sizes: tuple[int, ...]) -> list[Array]:
@@ -122,9 +119,9 @@ def _edge_hover(trace: StepTrace, edges: list[tuple[int, int, int]], record: int
     for layer, j, k in edges:
         lt = trace.layers[layer]
         w = net.weights[layer][j, k]
-        src = f"{names[layer]}{_sub(j + 1)}"
-        dst = f"{names[layer + 1]}{_sub(k + 1)}"
-        label = ParamRef("weight", layer, (j, k)).label(net.n_layers)
+        src = f"{names[layer]}{sub(j + 1)}"
+        dst = f"{names[layer + 1]}{sub(k + 1)}"
+        label = param_symbol(ParamRef("weight", layer, (j, k)), net.n_layers)
         out.append(
             f"<b>{label}: {src} → {dst}</b> (click for its chain rule)<br>"
             f"w = {w:.10g}<br>"
@@ -139,11 +136,11 @@ def _edge_hover(trace: StepTrace, edges: list[tuple[int, int, int]], record: int
 def _node_hover(trace: StepTrace, record: int) -> list[str]:
     net = trace.network
     names = unit_symbols(net.n_layers)
-    out = [f"<b>{names[0]}{_sub(j + 1)}</b> = {v:.10g}" for j, v in enumerate(trace.inputs[record])]
+    out = [f"<b>{names[0]}{sub(j + 1)}</b> = {v:.10g}" for j, v in enumerate(trace.inputs[record])]
     for layer, lt in enumerate(trace.layers):
         for k in range(lt.output.shape[1]):
             lines = [
-                f"<b>{names[layer + 1]}{_sub(k + 1)}</b>",
+                f"<b>{names[layer + 1]}{sub(k + 1)}</b>",
                 f"h = {lt.weighted_sum[record, k]:.10g}",
                 f"a = f(h) = {lt.output[record, k]:.10g}",
             ]
@@ -179,7 +176,7 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
     )
     all_nodes = np.vstack(pos)
     names = unit_symbols(net.n_layers)
-    node_names = [f"{names[layer]}{_sub(j + 1)}" for layer, n in enumerate(sizes) for j in range(n)]
+    node_names = [f"{names[layer]}{sub(j + 1)}" for layer, n in enumerate(sizes) for j in range(n)]
 
     def variable(stage: Stage) -> list[dict]:
         """Every property that changes between frames, trace by trace."""
@@ -385,7 +382,7 @@ def weights_figure(network: Network, title: str = "", input_names: list[str] | N
         for style, edge in zip(_edge_trace_styles(), _edge_traces(stage, pos, edges), strict=True)
     ]
     names = unit_symbols(network.n_layers)
-    labels = [f"{names[layer]}{_sub(j + 1)}" for layer, n in enumerate(sizes) for j in range(n)]
+    labels = [f"{names[layer]}{sub(j + 1)}" for layer, n in enumerate(sizes) for j in range(n)]
     if input_names:
         labels[: sizes[0]] = list(input_names)
     nodes = np.vstack(pos)

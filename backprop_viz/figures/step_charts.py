@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from ..landscape import LossSlice
-from ..stages import fmt
+from ..notation import fmt
 from .style import NEGATIVE, POSITIVE
 
 

@@ -32,9 +32,10 @@ from ..editing import (
 )
 from ..errors import BackpropVizError
 from ..losses import LOSSES
+from ..notation import sub, unit_names
 from ..params import ParamRef
 from ..presets import PRESET_LABELS, STEP_PRESETS
-from .step_results import INPUT_RANGE, SUB, target_range, unit_names
+from .step_results import INPUT_RANGE, target_range
 from .step_state import (
     CUSTOM,
     StepState,
@@ -371,7 +372,7 @@ def value_controls(state: StepState) -> None:
         _value_pair(state, "inputs", i, f"Input {names[0][i]}", *INPUT_RANGE, 0.01, exact)
     lo, hi = target_range(cfg["activations"])
     for k in range(sizes[-1]):
-        label = f"Target y{str(k + 1).translate(SUB)}"
+        label = f"Target y{sub(k + 1)}"
         _value_pair(state, "targets", k, label, lo, hi, 0.01, exact)
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from ..editing import preset_config
 from ..figures.network import clicked_parameter, diagram_at, stage_keys
+from ..notation import param_symbol
 from ..params import ParamRef, control_refs, weight_refs
 from ..presets import CONTRASTS, PRESET_LABELS
 from ..stages import WHOLE
@@ -123,7 +124,7 @@ def _control_label(ref: ParamRef, n_layers: int) -> str:
         "weight": "weight",
         "bias": "bias",
     }
-    return f"{ref.label(n_layers)} ({kinds[ref.kind]})"
+    return f"{param_symbol(ref, n_layers)} ({kinds[ref.kind]})"
 
 
 def _load_contrast(name: str) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from ..backprop import StepTrace
-from ..chain import ChainRule, chain_rule, gradient_sizes, unit_name
+from ..chain import ChainRule, chain_rule, gradient_sizes
 from ..config import StepConfig, parse_config
 from ..editing import MAX_LEARNING_RATE, Config
 from ..figures.control import control_figure
@@ -18,12 +18,12 @@ from ..figures.network import network_figure
 from ..figures.step_charts import gradient_size_figure, loss_slice_figure
 from ..gradcheck import GradCheckRow, gradient_check
 from ..landscape import loss_slice
+from ..notation import param_symbol, unit_name, unit_names
 from ..params import ParamRef
 from ..report import describe_step
-from ..stages import Stage, build_stages, unit_symbols
+from ..stages import Stage, build_stages
 from ..sweep import sweep
 
-SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 INPUT_RANGE = (-3.0, 3.0)  # the input sliders' range, and the span of an input's sweep
 WEIGHT_SPAN = 10.0  # a weight's or bias's sweep covers ±10 (and its current value)
 # η's sweep, on a log scale, up to the page's largest η: the lesson's step overshoots
@@ -113,7 +113,7 @@ def control_chart(cfg_json: str, ref_name: str) -> dict[str, Any]:
     ref = ParamRef.parse(ref_name)
     s = sweep(cfg.network, cfg.inputs, cfg.targets, cfg.learning_rate, ref, sweep_values(cfg, ref))
     n = cfg.network.n_layers
-    return control_figure(s, current_value(cfg, ref), ref.label(n), n)
+    return control_figure(s, current_value(cfg, ref), param_symbol(ref, n), n)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -183,11 +183,6 @@ def cfg_json_of(cfg: Config) -> str:
 
 
 # --- names -----------------------------------------------------------------------------
-
-
-def unit_names(sizes: tuple[int, ...]) -> list[list[str]]:
-    sym = unit_symbols(len(sizes) - 1)
-    return [[f"{sym[i]}{str(j + 1).translate(SUB)}" for j in range(n)] for i, n in enumerate(sizes)]
 
 
 def parse_param(param: str) -> tuple[str, int, tuple[int, ...]]:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from ..editing import encode_link
 from ..figures.step_charts import loss_steps_figure
+from ..notation import param_symbol
 from ..params import ParamRef, weight_refs
 from .charts import show_figure
 from .step_controls import import_config, show_error
@@ -104,7 +105,7 @@ def _chain(state: StepState, comp: Computed, cfg_json: str) -> None:
         key=key,
         on_change=_choose_explained,
         args=(key,),
-        format_func=lambda n: f"{ParamRef.parse(n).label(net.n_layers)}: {labels[n]}",
+        format_func=lambda n: f"{param_symbol(ParamRef.parse(n), net.n_layers)}: {labels[n]}",
     )
     st.markdown(chain_markdown(cfg_json, chosen.name))
 

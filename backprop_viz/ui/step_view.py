@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from ..notation import fmt
 from ..presets import PRESET_LABELS
-from ..stages import fmt
 from .step_controls import (
     collect_grid_edits,
     forget_old_widgets,

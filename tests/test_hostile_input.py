@@ -1,0 +1,210 @@
+"""Hostile input: every reported way to crash, hang or flood the configuration parser is
+refused quickly, with one clear message."""
+
+import base64
+import itertools
+import json
+import os
+import time
+import zlib
+
+import pytest
+
+from backprop_viz.config import (
+    MAX_CONFIG_BYTES,
+    MAX_INTEGER_DIGITS,
+    MAX_JSON_DEPTH,
+    MAX_LINK_JSON_BYTES,
+    MAX_STRING_CHARS,
+    load_config,
+    loads_config,
+    read_json,
+)
+from backprop_viz.editing import (
+    MAX_HIDDEN_LAYERS,
+    MAX_INPUTS,
+    MAX_LINK_CHARS,
+    MAX_OUTPUTS,
+    MAX_UNITS,
+    decode_link,
+    encode_link,
+)
+from backprop_viz.errors import ConfigError
+from backprop_viz.presets import preset_dict
+
+DEEP = "[" * 1000  # the reported 1,000 brackets
+
+
+def link_code(raw: bytes) -> str:
+    """A ?config= value carrying `raw` exactly as share links are made."""
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+def config_file(tmp_path, data, name="c.json"):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return str(path)
+
+
+# --- the one JSON reader: depth, digits, size, non-finite numbers ------------------------
+
+
+def test_deeply_nested_text_is_refused_before_json_recurses():
+    for reader in (read_json, loads_config, lambda t: loads_config(t.encode())):
+        with pytest.raises(ConfigError, match="nested more than 32 levels deep"):
+            reader(DEEP)
+
+
+def test_deeply_nested_config_file_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="nested more than 32 levels deep"):
+        load_config(config_file(tmp_path, DEEP))
+
+
+def test_deeply_nested_link_is_refused():
+    code = link_code(DEEP.encode())
+    assert len(code) < 50  # a short link: the size limit alone cannot catch it
+    with pytest.raises(ConfigError, match="link's configuration is nested more than 32"):
+        decode_link({"config": code})
+
+
+def test_nesting_up_to_the_depth_limit_parses():
+    ok = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert read_json(ok) is not None
+    with pytest.raises(ConfigError, match="nested"):
+        read_json("[" + ok + "]")
+    # Brackets inside strings are text, not nesting (the string limit is what refuses here).
+    assert read_json('{"a": "' + "[" * 50 + '"}') == {"a": "[" * 50}
+
+
+def test_long_integer_is_refused_before_int_conversion():
+    with pytest.raises(ConfigError, match="whole number with more than 30 digits"):
+        loads_config('{"inputs": [' + "9" * 5000 + "]}")
+    with pytest.raises(ConfigError, match="more than 30 digits"):
+        read_json("[-" + "1" * (MAX_INTEGER_DIGITS + 1) + "]")
+    assert read_json("[" + "9" * MAX_INTEGER_DIGITS + "]") == [int("9" * MAX_INTEGER_DIGITS)]
+    # Long fractions and exponents are not whole numbers; floats parse them without limits.
+    assert read_json("[0." + "1" * 100 + ", 1e-" + "0" * 40 + "5]") == [
+        pytest.approx(0.1111111111111111),
+        1e-5,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("literal", "message"),
+    [
+        ("1e999", "too large to be finite (1e999)"),
+        ("-1e999", "too large to be finite (-1e999)"),
+        ("1" * 400 + ".0", "too large to be finite"),
+        ("NaN", "contains NaN"),
+        ("Infinity", "contains Infinity"),
+        ("-Infinity", "contains -Infinity"),
+    ],
+)
+def test_non_finite_numbers_are_refused(literal, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        loads_config(f'{{"inputs": [{literal}], "targets": [1]}}')
+    assert len(str(info.value)) < 120
+
+
+def test_oversized_text_is_refused():
+    text = " " * MAX_CONFIG_BYTES + "{}"
+    for value in (text, text.encode()):
+        with pytest.raises(ConfigError, match="larger than 1 MB"):
+            loads_config(value)
+    # The limit counts UTF-8 bytes: 400,000 three-byte characters are 1.2 MB.
+    with pytest.raises(ConfigError, match="larger than 1 MB"):
+        loads_config('"' + "€" * 400_000 + '"')
+
+
+def test_long_text_value_is_refused_so_messages_stay_short():
+    data = preset_dict("lesson-step")
+    data["activations"] = "s" * (MAX_STRING_CHARS + 1)
+    with pytest.raises(ConfigError, match="text value longer than 100 characters"):
+        loads_config(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"' * 999_000,
+        '"\\' * 499_000,
+        "[]" * 499_000,
+        "1" * 999_000,
+        "[" + "1" * 999_000 + ".0]",
+    ],
+    ids=["quotes", "escapes", "brackets", "digits", "long-float"],
+)
+def test_scanning_a_megabyte_of_hostile_text_is_quick(text):
+    start = time.perf_counter()
+    with pytest.raises(ConfigError):
+        loads_config(text)
+    assert time.perf_counter() - start < 1.5
+
+
+# --- links: a small link must not inflate to megabytes ------------------------------------
+
+
+def test_link_that_inflates_past_its_limit_is_refused():
+    code = link_code(b" " * 3_000_000 + b"{}")
+    assert len(code) <= MAX_LINK_CHARS  # within the link length limit, yet 3 MB inside
+    with pytest.raises(ConfigError, match="link's configuration is larger than 8 KB"):
+        decode_link({"config": code})
+
+
+def test_link_with_non_finite_number_or_trailing_bytes_is_refused():
+    with pytest.raises(ConfigError, match="link's configuration contains NaN"):
+        decode_link({"config": link_code(b'{"inputs": [NaN]}')})
+    good = zlib.compress(json.dumps(preset_dict("lesson-step")).encode())
+    code = base64.urlsafe_b64encode(good + b"extra").decode()
+    with pytest.raises(ConfigError, match="damaged"):
+        decode_link({"config": code})
+
+
+def test_largest_step_view_configuration_fits_in_a_link():
+    sizes = [MAX_INPUTS, *[MAX_UNITS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS]
+    value = -999.1234567890123  # as long as a weight within the view's limits gets
+    cfg = {
+        "inputs": [-9.123456789012345] * MAX_INPUTS,
+        "targets": [0.123456789012345] * MAX_OUTPUTS,
+        "learning_rate": 0.123456789012345,
+        "weights": [[[value] * b for _ in range(a)] for a, b in itertools.pairwise(sizes)],
+        "biases": [[value] * b for b in sizes[1:]],
+        "train_biases": True,
+        "activations": ["identity"] * (len(sizes) - 1),
+        "loss": "squared_error",
+    }
+    assert len(json.dumps(cfg, separators=(",", ":"))) <= MAX_LINK_JSON_BYTES
+    code = encode_link(cfg)
+    assert len(code) <= MAX_LINK_CHARS
+    assert decode_link({"config": code})["weights"] == cfg["weights"]
+
+
+# --- files that are not files, or are huge --------------------------------------------
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_device_is_refused_as_a_config_file():
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_config("/dev/zero")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_named_pipe_is_refused_without_waiting(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_config(fifo)
+
+
+def test_folder_is_refused_as_a_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_config(tmp_path)
+
+
+def test_sparse_200mb_config_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as fh:
+        fh.truncate(200 * 2**20)  # sparse: no disk space used
+    # The file's name in the message shows the refusal came from its size, not its text.
+    with pytest.raises(ConfigError, match=f"file {path} is larger than 1 MB"):
+        load_config(path)
