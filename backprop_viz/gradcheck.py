@@ -8,6 +8,7 @@ import numpy as np
 
 from .backprop import as_problem, gradients
 from .network import Network, forward
+from .params import ParamRef
 
 Array = np.ndarray
 
@@ -16,14 +17,31 @@ Array = np.ndarray
 class GradCheckRow:
     """One parameter: where it is, backprop's slope, the numeric slope, their relative error."""
 
-    name: str  # "W1[0,1]" (layer 1, from unit 0 to unit 1) or "b2[0]"
-    layer: int  # 1-based
-    kind: str  # "weight" or "bias"
-    index: tuple[int, ...]
+    ref: ParamRef
     value: float
     analytic: float
     numeric: float
     relative_error: float
+
+    @property
+    def name(self) -> str:
+        """"W1[0,1]" (weight layer 1, from unit 0 to unit 1) or "b2[0]"."""
+        return self.ref.name
+
+    @property
+    def kind(self) -> str:
+        """"weight" or "bias"."""
+        return self.ref.kind
+
+    @property
+    def layer(self) -> int:
+        """The weight layer, counted from 1."""
+        return self.ref.layer + 1
+
+    @property
+    def index(self) -> tuple[int, ...]:
+        """(from unit, to unit) for a weight, (unit,) for a bias; from 0."""
+        return self.ref.index
 
 
 def _relative_error(a: Array, b: Array) -> Array:
@@ -68,14 +86,10 @@ def gradient_check(
         for layer, (p, g) in enumerate(zip(params, grads, strict=True)):
             num = _numeric(network, x, y, layer, kind, eps)
             rel = _relative_error(g, num)
-            letter = "W" if kind == "weight" else "b"
             for idx in np.ndindex(p.shape):
                 rows.append(
                     GradCheckRow(
-                        name=f"{letter}{layer + 1}[{','.join(map(str, idx))}]",
-                        layer=layer + 1,
-                        kind=kind,
-                        index=tuple(int(i) for i in idx),
+                        ref=ParamRef(kind, layer, tuple(int(i) for i in idx)),
                         value=float(p[idx]),
                         analytic=float(g[idx]),
                         numeric=float(num[idx]),

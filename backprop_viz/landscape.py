@@ -8,7 +8,9 @@ import numpy as np
 
 from .backprop import as_problem, gradients
 from .errors import ConfigError
-from .network import Network, forward
+from .network import Network
+from .params import ParamRef
+from .sweep import sweep
 
 Array = np.ndarray
 
@@ -40,35 +42,22 @@ def loss_slice(
     params = network.weights if kind == "weight" else network.biases
     if params is None or not 0 <= layer < len(params):
         raise ConfigError(f"There is no {kind} layer {layer + 1}.")
-    target = params[layer]
     try:
-        p0 = float(target[index])
+        p0 = float(params[layer][index])
     except (IndexError, TypeError):
         raise ConfigError(f"There is no {kind} at {index} in layer {layer + 1}.") from None
+    ref = ParamRef(kind, layer, tuple(index))  # type: ignore[arg-type]
     x, y = as_problem(network, inputs, targets)
     span = float(span) if span else max(1.0, 2.0 * abs(p0))
     grid = p0 + np.linspace(-span, span, points)
-    stacked = np.repeat(target[None], points, axis=0)
-    stacked[(slice(None), *index)] = grid
-    ws = list(network.weights)
-    bs = None if network.biases is None else list(network.biases)
-    if kind == "weight":
-        ws[layer] = stacked
-    else:
-        bs[layer] = stacked
-    with np.errstate(over="ignore", invalid="ignore"):
-        fwd = forward(network, ws, bs, x)
-        losses = network.loss.mean(y, fwd.output, fwd.weighted_sums[-1])
-        base = network.forward(x)
-        loss0 = float(network.loss.mean(y, base.output, base.weighted_sums[-1]))
+    # The loss before a step, along the grid and at p0, in one batched pass (η unused).
+    along = sweep(network, x, y, 1.0, ref, np.append(grid, p0)).loss_before
     gw, gb = gradients(network, x, y)
-    slope = float((gw if kind == "weight" else gb)[layer][index])
-    letter = "W" if kind == "weight" else "b"
     return LossSlice(
-        name=f"{letter}{layer + 1}[{','.join(map(str, index))}]",
+        name=ref.name,
         values=grid,
-        losses=losses,
+        losses=along[:-1],
         value=p0,
-        loss=loss0,
-        slope=slope,
+        loss=float(along[-1]),
+        slope=float((gw if kind == "weight" else gb)[layer][index]),
     )

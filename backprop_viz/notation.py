@@ -99,6 +99,14 @@ def param_symbol(ref: ParamRef, n_layers: int) -> str:
     return f"{'x' if ref.kind == 'input' else 'y'}{units}"
 
 
+def param_place(ref: ParamRef, sizes: tuple[int, ...]) -> str:
+    """Where a weight or bias sits, by its units: "w(x₁ → a₂)" or "b(ŷ₁)"."""
+    names = unit_names(sizes)
+    if ref.kind == "weight":
+        return f"w({names[ref.layer][ref.index[0]]} → {names[ref.layer + 1][ref.index[1]]})"
+    return f"b({names[ref.layer + 1][ref.index[0]]})"
+
+
 def delta_tex(layer: int, n_layers: int) -> str:
     """δ of a weight layer (0-based) in the lesson's notation: δ^o, δ^h, else δ^(l)."""
     if layer == n_layers - 1:

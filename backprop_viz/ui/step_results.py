@@ -18,7 +18,7 @@ from ..figures.network import network_figure
 from ..figures.step_charts import gradient_size_figure, loss_slice_figure
 from ..gradcheck import GradCheckRow, gradient_check
 from ..landscape import loss_slice
-from ..notation import param_symbol, unit_name, unit_names
+from ..notation import param_place, param_symbol, unit_name, unit_names
 from ..params import ParamRef
 from ..report import describe_step
 from ..stages import Stage, build_stages
@@ -74,9 +74,9 @@ def grad_rows(cfg_json: str) -> list[GradCheckRow]:
 def slice_figure(cfg_json: str, param: str) -> dict[str, Any]:
     """The loss along one parameter with backprop's tangent (cached)."""
     cfg = parse_config(json.loads(cfg_json))
-    kind, layer, index = parse_param(param)
-    s = loss_slice(cfg.network, cfg.inputs, cfg.targets, kind, layer, index)
-    return loss_slice_figure(s, param_label(cfg.network.sizes, kind, layer, index))
+    ref = ParamRef.parse(param)
+    s = loss_slice(cfg.network, cfg.inputs, cfg.targets, ref.kind, ref.layer, ref.index)
+    return loss_slice_figure(s, param_place(ref, cfg.network.sizes))
 
 
 def current_value(cfg: StepConfig, ref: ParamRef) -> float:
@@ -180,26 +180,6 @@ def _chain_text(c: ChainRule, n_layers: int) -> str:
 
 def cfg_json_of(cfg: Config) -> str:
     return json.dumps(cfg, sort_keys=True)
-
-
-# --- names -----------------------------------------------------------------------------
-
-
-def parse_param(param: str) -> tuple[str, int, tuple[int, ...]]:
-    kind = "weight" if param[0] == "W" else "bias"
-    layer = int(param[1 : param.index("[")]) - 1
-    index = tuple(int(i) for i in param[param.index("[") + 1 : -1].split(","))
-    return kind, layer, index
-
-
-def param_label(sizes: tuple[int, ...], kind: str, layer: int, index: tuple[int, ...]) -> str:
-    names = unit_names(sizes)
-    if kind == "weight":
-        return f"w({names[layer][index[0]]} → {names[layer + 1][index[1]]})"
-    return f"b({names[layer + 1][index[0]]})"
-
-
-# --- callbacks: every change goes through propose() -----------------------------------------
 
 
 def full(v: float) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from ..editing import encode_link
 from ..figures.step_charts import loss_steps_figure
-from ..notation import param_symbol
+from ..notation import param_place, param_symbol
 from ..params import ParamRef, weight_refs
 from .charts import show_figure
 from .step_controls import import_config, show_error
@@ -20,7 +20,6 @@ from .step_results import (
     full,
     grad_rows,
     md_table,
-    param_label,
     slice_figure,
     tables_markdown,
 )
@@ -58,7 +57,7 @@ def _tables(comp: Computed, cfg_json: str) -> None:
 def _gradient(state: StepState, comp: Computed, cfg_json: str) -> None:
     sizes = comp.trace.network.sizes
     rows = grad_rows(cfg_json)
-    labels = {r.name: param_label(sizes, r.kind, r.layer - 1, r.index) for r in rows}
+    labels = {r.name: param_place(r.ref, sizes) for r in rows}
     st.markdown(
         "Backprop computes the **slope** of the loss with respect to every weight. Pick one: "
         "the curve is the loss as that weight alone moves, the dashed line has backprop's "
@@ -98,7 +97,7 @@ def _chain(state: StepState, comp: Computed, cfg_json: str) -> None:
     chosen = explained(state, comp)
     key = f"step_chain_{shape_tag(comp)}"
     st.session_state[key] = chosen.name  # a click on the diagram may have chosen another
-    labels = {r.name: param_label(net.sizes, r.kind, r.layer, r.index) for r in refs}
+    labels = {r.name: param_place(r, net.sizes) for r in refs}
     st.selectbox(
         "Weight or bias (or click an edge on the diagram)",
         [r.name for r in refs],
