@@ -98,6 +98,13 @@ def parse_config(data: Mapping[str, Any]) -> StepConfig:
             f"got {len(data['targets'])}."
         )
     y = as_records(data["targets"], network.sizes[-1], "targets")
+    outside = (y < 0.0) | (y > 1.0)
+    if network.loss.name == "cross_entropy" and outside.any():
+        # Cross-entropy is a loss for probabilities: elsewhere it has no minimum, and a
+        # step can drive it below zero without end.
+        raise ConfigError(
+            f"Cross-entropy targets must lie in [0, 1]; got {float(y[outside][0]):g}."
+        )
     if x.shape[0] != y.shape[0]:
         raise ConfigError(f"{x.shape[0]} input record(s) but {y.shape[0]} target record(s).")
     return StepConfig(

@@ -132,3 +132,21 @@ def test_overflowing_step_is_refused():
     data.update(activations="identity", weights=[[[1e200, 1.0]] * 3, [1e200, 1.0]])
     with pytest.raises(ConfigError, match="overflows"):
         parse_config(data).step()
+
+
+@pytest.mark.parametrize("target", [10.0, -5.0, 1.0000001, -1e-9])
+def test_cross_entropy_targets_outside_0_1_are_refused(target):
+    data = preset_dict("lesson-step")
+    data.update(loss="cross_entropy", targets=[target])
+    with pytest.raises(ConfigError, match=r"Cross-entropy targets must lie in \[0, 1\]; got"):
+        parse_config(data)
+
+
+def test_cross_entropy_targets_inside_0_1_step_to_a_lower_non_negative_loss():
+    data = preset_dict("lesson-step")
+    for target in (0.0, 0.3, 1.0):
+        data.update(loss="cross_entropy", targets=[target])
+        trace = parse_config(data).step()
+        assert 0.0 <= trace.loss_after < trace.loss_before
+    data.update(loss="squared_error", targets=[10.0])  # any target suits squared error
+    parse_config(data)
