@@ -382,3 +382,17 @@ def test_gradient_section_shows_backprops_slope(at):
     chart = chart_titled(at, "Loss along")
     (x0, x1), (y0, y1) = chart["data"][1]["x"], chart["data"][1]["y"]
     assert (y1 - y0) / (x1 - x0) == pytest.approx(gw[0][0, 1], rel=1e-9)
+
+
+def test_a_seed_out_of_range_is_refused_with_a_message(at):
+    # A negative seed once raised ValueError from NumPy and left only an error box.
+    at.number_input(key=key(at, "seed")).set_value(-1).run()
+    at.button(key="step_randomize").click().run()
+    assert not at.exception
+    assert any("a whole number from 0 to" in e.value for e in at.error)
+    assert state(at).cfg["weights"] == preset_config("lesson-step")["weights"]
+    # A valid seed starts a new history from the new weights.
+    at.number_input(key=key(at, "seed")).set_value(3).run()
+    at.button(key="step_randomize").click().run()
+    assert not at.exception and not state(at).history
+    assert state(at).base == state(at).cfg != preset_config("lesson-step")

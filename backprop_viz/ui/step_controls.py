@@ -49,6 +49,7 @@ from .step_state import (
 
 LR_OPTIONS = [m * 10.0**e for e in range(-4, 1) for m in (1, 2, 5)] + [10.0]
 MAX_TAKE = 1000
+MAX_SEED = 2**32 - 1
 
 
 def _set_value(
@@ -167,13 +168,11 @@ def _reset() -> None:
 def _randomize() -> None:
     state = get_state()
     seed = st.session_state.get(state.key("seed"))
-    if seed is None:
-        state.errors["weights"] = "Type a seed (a whole number) to randomize."
+    if seed is None or not 0 <= seed <= MAX_SEED:
+        state.errors["weights"] = f"Type a seed, a whole number from 0 to {MAX_SEED}."
         return
-    if propose(state, "weights", randomize(state.cfg, int(seed)), weights_only=True):
-        state.history.clear()
-        state.losses.clear()
-        state.base = dict(state.cfg)
+    # New weights start a new history: propose() resets it (not weights_only).
+    if propose(state, "weights", randomize(state.cfg, int(seed))):
         state.refresh_widgets()
 
 
@@ -394,7 +393,7 @@ def _weights_editor(state: StepState) -> None:
     left, right = st.columns([1, 1.3], vertical_alignment="bottom")
     seed_key = state.key("seed")
     st.session_state.setdefault(seed_key, 0)
-    left.number_input("Seed", key=seed_key, step=1, value=None)
+    left.number_input("Seed", 0, MAX_SEED, key=seed_key, step=1, value=None)
     right.button("Randomize", key="step_randomize", on_click=_randomize, width="stretch")
     st.button(
         "Reset to preset",
