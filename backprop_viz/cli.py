@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from .admissions import load_admissions, prepare_lesson
+from .admissions import ADMISSIONS_ENV, load_admissions, prepare_lesson
+from .backprop import check_learning_rate
 from .config import StepConfig, config_to_dict, load_config, trace_to_dict
-from .errors import BackpropVizError
+from .errors import BackpropVizError, ConfigError, DataError
 from .gradcheck import gradient_check
 from .lesson import LESSON_EPOCHS, LESSON_HIDDEN, LESSON_LEARNING_RATE, LESSON_SEED, run_lesson
+from .network import MAX_HIDDEN_UNITS
 from .presets import STEP_PRESETS, load_preset
 from .report import describe_step
+from .trainer import MAX_SECONDS, TrainSpec, estimated_seconds
+from .training import MAX_EPOCHS
+
+# --- Limits on the work one command may do -------------------------------------------------
+MAX_SEED = 2**32 - 1  # numpy's RandomState, which draws the lesson's weights, takes no more
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,10 +79,65 @@ def cmd_gradcheck(args: argparse.Namespace) -> str:
     return "\n".join([head, *body, f"largest relative error: {worst:.2e}"])
 
 
+def _check_train_settings(args: argparse.Namespace) -> None:
+    """Refuse out-of-range settings before anything is allocated for them."""
+    if not 1 <= args.epochs <= MAX_EPOCHS:
+        raise ConfigError(f"--epochs must be from 1 to {MAX_EPOCHS:,}; got {args.epochs:,}.")
+    if not 1 <= args.hidden <= MAX_HIDDEN_UNITS:
+        raise ConfigError(f"--hidden must be from 1 to {MAX_HIDDEN_UNITS}; got {args.hidden:,}.")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise ConfigError(f"--batch-size must be 1 or more; got {args.batch_size:,}.")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be a whole number from 0 to 2**32 − 1; got {args.seed:,}.")
+    check_learning_rate(args.learning_rate)
+
+
+def _check_data_file(path: str) -> None:
+    """Refuse a device, pipe or socket before the admissions reader opens it: /dev/zero
+    would be read until memory runs out, a pipe would wait forever. A missing file, a
+    folder and an over-large file keep the admissions reader's own messages."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise DataError(
+            f"The admissions file {path} is not a regular file (a device or a pipe cannot be "
+            "read as data)."
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} seconds"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.0f} hours"
+
+
 def cmd_train(args: argparse.Namespace) -> str:
+    _check_train_settings(args)
+    data_path = args.data or os.environ.get(ADMISSIONS_ENV, "").strip()
+    if data_path:
+        _check_data_file(data_path)
     source = load_admissions(args.data)
     split = prepare_lesson(source.frame)
     mode = "batch" if args.batch_size is None else "minibatch"
+    spec = TrainSpec(
+        hidden=(args.hidden,),
+        learning_rate=args.learning_rate,
+        epochs=args.epochs,
+        mode=mode,
+        batch_size=args.batch_size or TrainSpec.batch_size,
+        seed=args.seed,
+    )
+    seconds = estimated_seconds(spec, len(split.targets), split.features.shape[1])
+    if seconds > MAX_SECONDS and not args.force:
+        raise ConfigError(
+            f"This run would take about {_duration(seconds)} (estimated; the limit is "
+            f"{MAX_SECONDS:g} seconds): use fewer epochs or a larger batch, or add --force "
+            "to run it anyway."
+        )
     run = run_lesson(
         split,
         epochs=args.epochs,
@@ -81,7 +145,7 @@ def cmd_train(args: argparse.Namespace) -> str:
         hidden=args.hidden,
         seed=args.seed,
         mode=mode,
-        batch_size=args.batch_size or 1,
+        batch_size=args.batch_size or TrainSpec.batch_size,
     )
     res = run.result
     if args.json:
@@ -158,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument("--batch-size", type=int, help="mini-batch updates of this size")
     p_train.add_argument("--seed", type=int, default=LESSON_SEED)
     p_train.add_argument("--lesson-log", action="store_true", help="print the lesson's log")
+    p_train.add_argument(
+        "--force",
+        action="store_true",
+        help=f"run even if estimated to take over {MAX_SECONDS:g} seconds",
+    )
     p_train.add_argument("--json", action="store_true", help="machine-readable output")
     p_train.set_defaults(func=cmd_train)
     return parser
@@ -170,7 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         text = args.func(args)
     except BackpropVizError as exc:
-        print(f"backprop-viz: error: {exc}", file=sys.stderr)
+        # One line, even when a message quotes a file name with a line break in it.
+        message = " ".join(str(exc).splitlines())
+        print(f"backprop-viz: error: {message}", file=sys.stderr)
         return 2
     print(text)
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backprop_viz import cli
 from backprop_viz.cli import main
 from backprop_viz.presets import preset_dict
 from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
@@ -136,3 +137,27 @@ def test_train_without_data_uses_labelled_synthetic(capsys, monkeypatch, tmp_pat
         pytest.skip("data/binary.csv is present here, so the real data is used")
     assert data["data"]["synthetic"] is True and "ynthetic" in data["data"]["label"]
     assert len(data["loss_history"]) == 20
+
+
+def test_cross_entropy_target_outside_0_1_exits_2(capsys, tmp_path):
+    cfg = preset_dict("lesson-step")
+    cfg.update(loss="cross_entropy", targets=[-5])
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    code, out, err = run(capsys, "step", "--config", str(tmp_path / "c.json"))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Cross-entropy targets must lie in [0, 1]" in err
+
+
+def test_force_lifts_the_training_time_limit(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MAX_SECONDS", 0.0)  # every run is now "too long"
+    code, _, err = run(capsys, "train", "--epochs", "3")
+    assert code == 2 and "--force" in err
+    code, out, _ = run(capsys, "train", "--epochs", "3", "--force", "--json")
+    assert code == 0 and json.loads(out)["epochs_run"] == 3
+
+
+def test_batch_size_one_is_still_allowed(capsys):
+    code, out, _ = run(capsys, "train", "--epochs", "2", "--batch-size", "1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["settings"]["batch_size"] == 1 and data["settings"]["mode"] == "minibatch"

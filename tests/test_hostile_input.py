@@ -1,15 +1,20 @@
-"""Hostile input: every reported way to crash, hang or flood the configuration parser is
-refused quickly, with one clear message."""
+"""Hostile input: every reported way to crash, hang or flood the parser and the command line
+is refused quickly, with one clear message (exit status 2 on the command line)."""
 
 import base64
 import itertools
 import json
 import os
+import subprocess
+import sys
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 
+from backprop_viz import cli
+from backprop_viz.cli import main
 from backprop_viz.config import (
     MAX_CONFIG_BYTES,
     MAX_INTEGER_DIGITS,
@@ -32,12 +37,24 @@ from backprop_viz.editing import (
 from backprop_viz.errors import ConfigError
 from backprop_viz.presets import preset_dict
 
+ROOT = Path(__file__).resolve().parents[1]
 DEEP = "[" * 1000  # the reported 1,000 brackets
 
 
 def link_code(raw: bytes) -> str:
     """A ?config= value carrying `raw` exactly as share links are made."""
     return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_refusal(code, out, err, message):
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err, err
 
 
 def config_file(tmp_path, data, name="c.json"):
@@ -208,3 +225,110 @@ def test_sparse_200mb_config_file_is_refused_before_reading(tmp_path):
     # The file's name in the message shows the refusal came from its size, not its text.
     with pytest.raises(ConfigError, match=f"file {path} is larger than 1 MB"):
         load_config(path)
+
+
+# --- the command line ---------------------------------------------------------------
+
+
+def test_cli_refuses_deep_config_without_a_traceback(tmp_path):
+    path = config_file(tmp_path, DEEP)
+    for command in ("step", "gradcheck"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "backprop_viz", command, "--config", path],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.count("\n") == 1 and "nested more than 32" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"inputs": [' + "9" * 5000 + "]}", "more than 30 digits"),
+        ('{"inputs": [1e999]}', "too large to be finite"),
+        ('{"inputs": [Infinity]}', "contains Infinity"),
+    ],
+)
+def test_cli_refuses_hostile_numbers(capsys, tmp_path, content, message):
+    one_line_refusal(*run(capsys, "step", "--config", config_file(tmp_path, content)), message)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+@pytest.mark.parametrize("command", ["step", "gradcheck"])
+def test_cli_refuses_a_device_as_config(capsys, command):
+    one_line_refusal(*run(capsys, command, "--config", "/dev/zero"), "not a regular file")
+
+
+def test_cli_message_stays_on_one_line_for_a_path_with_a_line_break(capsys, tmp_path):
+    code, out, err = run(capsys, "step", "--config", str(tmp_path / "a\nb.json"))
+    one_line_refusal(code, out, err, "Cannot read")
+
+
+# --- train: settings refused before any work ----------------------------------------
+
+
+@pytest.fixture
+def nothing_runs(monkeypatch):
+    """Make loading data or training fail the test: the refusal must come first."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("refusal came too late")
+
+    monkeypatch.setattr(cli, "load_admissions", forbidden)
+    monkeypatch.setattr(cli, "run_lesson", forbidden)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--seed", "-1"], "--seed must be a whole number from 0 to 2**32 − 1; got -1."),
+        (["--seed", str(2**32)], "--seed must be a whole number from 0 to 2**32 − 1"),
+        (["--epochs", "1000000000"], "--epochs must be from 1 to 100,000; got 1,000,000,000."),
+        (["--epochs", "0"], "--epochs must be from 1 to 100,000"),
+        (["--batch-size", "0"], "--batch-size must be 1 or more; got 0."),
+        (["--batch-size", "-3"], "--batch-size must be 1 or more"),
+        (["--hidden", "100000000"], "--hidden must be from 1 to 16"),
+        (["--learning-rate", "nan"], "learning rate must be a positive number"),
+    ],
+)
+def test_train_refuses_bad_settings_before_any_work(capsys, nothing_runs, args, message):
+    start = time.perf_counter()
+    one_line_refusal(*run(capsys, "train", *args), message)
+    assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_train_refuses_a_device_as_data(capsys):
+    one_line_refusal(*run(capsys, "train", "--data", "/dev/zero"), "not a regular file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_train_refuses_a_named_pipe_as_data(capsys, tmp_path, monkeypatch):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    one_line_refusal(*run(capsys, "train", "--data", str(fifo)), "not a regular file")
+    # The same file named by the environment variable, with no --data.
+    monkeypatch.setenv("BACKPROP_VIZ_ADMISSIONS_CSV", str(fifo))
+    one_line_refusal(*run(capsys, "train"), "not a regular file")
+
+
+def test_train_refuses_sparse_200mb_data_before_reading(capsys, tmp_path):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as fh:
+        fh.truncate(200 * 2**20)
+    start = time.perf_counter()
+    one_line_refusal(*run(capsys, "train", "--data", str(path)), "larger than the 5 MB limit")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_train_refuses_a_run_estimated_too_long_and_names_the_estimate(capsys, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(cli, "run_lesson", forbidden)
+    code, out, err = run(capsys, "train", "--batch-size", "1", "--epochs", "20000")
+    one_line_refusal(code, out, err, "This run would take about")
+    assert "minutes (estimated; the limit is 60 seconds)" in err and "--force" in err
