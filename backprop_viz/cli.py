@@ -24,6 +24,13 @@ from .training import MAX_EPOCHS
 
 # --- Limits on the work one command may do -------------------------------------------------
 MAX_SEED = 2**32 - 1  # numpy's RandomState, which draws the lesson's weights, takes no more
+# records × parameters: a step keeps one number per record and weight (the edge errors).
+MAX_STEP_WORK = 10_000_000
+# records × parameters²: each parameter is nudged twice and the network rerun on every
+# record; at the limit about 0.4 s and 250 MB here.
+MAX_GRADCHECK_WORK = 10_000_000
+# Numbers in the per-record arrays `step --json` prints (about 2 MB of JSON).
+MAX_JSON_RECORD_VALUES = 100_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,22 +39,42 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _n_parameters(cfg: StepConfig) -> int:
+    net = cfg.network
+    return sum(w.size for w in net.weights) + sum(b.size for b in net.biases or ())
+
+
 def _step_config(args: argparse.Namespace) -> StepConfig:
-    return load_config(args.config) if args.config else load_preset(args.preset)
+    cfg = load_config(args.config) if args.config else load_preset(args.preset)
+    records, params = cfg.inputs.shape[0], _n_parameters(cfg)
+    if records * params > MAX_STEP_WORK:
+        raise ConfigError(
+            f"This step is too large to run here: {records:,} records × {params:,} parameters "
+            f"= {records * params:,}, over the limit of {MAX_STEP_WORK:,}; use fewer records "
+            "or a smaller network."
+        )
+    return cfg
 
 
 def cmd_step(args: argparse.Namespace) -> str:
     cfg = _step_config(args)
     trace = cfg.step()
     if args.json:
-        return json.dumps(
-            {"config": config_to_dict(cfg), **trace_to_dict(trace, cfg)}, allow_nan=False
-        )
+        out = trace_to_dict(trace, cfg, max_record_values=MAX_JSON_RECORD_VALUES)
+        return json.dumps({"config": config_to_dict(cfg), **out}, allow_nan=False)
     return describe_step(trace)
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> str:
     cfg = _step_config(args)
+    records, params = cfg.inputs.shape[0], _n_parameters(cfg)
+    work = records * params**2
+    if work > MAX_GRADCHECK_WORK:
+        raise ConfigError(
+            f"A gradient check of {params:,} parameters on {records:,} records is too much "
+            f"work here (records × parameters² = {work:,}, over the limit of "
+            f"{MAX_GRADCHECK_WORK:,}); check on fewer records or a smaller network."
+        )
     rows = gradient_check(cfg.network, cfg.inputs, cfg.targets)
     worst = max(r.relative_error for r in rows)
     if args.json:

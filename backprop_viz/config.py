@@ -260,16 +260,36 @@ def config_to_dict(cfg: StepConfig, network: Network | None = None) -> dict[str,
     }
 
 
-def trace_to_dict(trace: StepTrace, cfg: StepConfig) -> dict[str, Any]:
-    """The JSON-ready record of a step, in the shapes the configuration used."""
+def trace_to_dict(
+    trace: StepTrace, cfg: StepConfig, max_record_values: int | None = None
+) -> dict[str, Any]:
+    """The JSON-ready record of a step, in the shapes the configuration used.
+
+    With `max_record_values`, the per-record arrays (forward, output, error,
+    backprop_errors, error_terms, edge_errors) keep only the first records that fit in that
+    many numbers (at least one); `records_shown` says how many, and a `note` says so
+    whenever some are left out. Parameters, their changes and the losses always cover
+    every record.
+    """
     single = cfg.single_record
+    layers = trace.layers
+    n = trace.output.shape[0]
+    per_record = 2 * trace.output[0].size + sum(
+        t.input[0].size
+        + 3 * t.output[0].size  # weighted sum, output, error
+        + t.error_term[0].size
+        + t.edge_error[0].size
+        for t in layers
+    )
+    shown = n if max_record_values is None else min(n, max(1, max_record_values // per_record))
 
     def rec(a: Array) -> list:
-        return _records(a, single)
+        return _records(a[:shown], single)
 
-    layers = trace.layers
     has_b = trace.network.biases is not None
-    return {
+    out: dict[str, Any] = {
+        "records": n,
+        "records_shown": shown,
         "forward": [
             {"input": rec(t.input), "weighted_sum": rec(t.weighted_sum), "output": rec(t.output)}
             for t in layers
@@ -278,7 +298,9 @@ def trace_to_dict(trace: StepTrace, cfg: StepConfig) -> dict[str, Any]:
         "error": rec(trace.error),
         "backprop_errors": [rec(t.error) for t in layers],
         "error_terms": [rec(t.error_term) for t in layers],
-        "edge_errors": [(t.edge_error[0] if single else t.edge_error).tolist() for t in layers],
+        "edge_errors": [
+            (t.edge_error[0] if single else t.edge_error[:shown]).tolist() for t in layers
+        ],
         "weight_deltas": [_param(t.weight_delta, i, cfg) for i, t in enumerate(layers)],
         "bias_deltas": [t.bias_delta.tolist() for t in layers] if has_b else None,
         "new_weights": [_param(t.new_weights, i, cfg) for i, t in enumerate(layers)],
@@ -287,3 +309,10 @@ def trace_to_dict(trace: StepTrace, cfg: StepConfig) -> dict[str, Any]:
         "loss_before": trace.loss_before,
         "loss_after": trace.loss_after,
     }
+    if shown < n:
+        out["note"] = (
+            f"The per-record arrays (forward, output, error, backprop_errors, error_terms, "
+            f"edge_errors) list the first {shown:,} of {n:,} records only, to keep the output "
+            "small; the parameters, their changes and the losses cover every record."
+        )
+    return out

@@ -139,6 +139,25 @@ def test_train_without_data_uses_labelled_synthetic(capsys, monkeypatch, tmp_pat
     assert len(data["loss_history"]) == 20
 
 
+def test_step_json_counts_the_records_it_shows(capsys):
+    code, out, _ = run(capsys, "step", "--preset", "lesson-step", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["records"] == data["records_shown"] == 1 and "note" not in data
+
+
+def test_step_json_shows_the_first_records_beyond_its_limit(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "MAX_JSON_RECORD_VALUES", 60)  # 27 numbers per record
+    cfg = preset_dict("lesson-step")
+    cfg["inputs"], cfg["targets"] = [[0.5, 0.1, -0.2]] * 10, [0.6] * 10
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    code, out, _ = run(capsys, "step", "--config", str(tmp_path / "c.json"), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["records_shown"] == 2 and len(data["error_terms"][0]) == 2
+    assert "first 2 of 10 records" in data["note"]
+
+
 def test_cross_entropy_target_outside_0_1_exits_2(capsys, tmp_path):
     cfg = preset_dict("lesson-step")
     cfg.update(loss="cross_entropy", targets=[-5])

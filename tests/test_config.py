@@ -150,3 +150,22 @@ def test_cross_entropy_targets_inside_0_1_step_to_a_lower_non_negative_loss():
         assert 0.0 <= trace.loss_after < trace.loss_before
     data.update(loss="squared_error", targets=[10.0])  # any target suits squared error
     parse_config(data)
+
+
+def test_trace_json_keeps_every_record_unless_limited():
+    data = preset_dict("lesson-step")
+    data["inputs"] = [[0.5, 0.1, -0.2]] * 10
+    data["targets"] = [[0.6]] * 10
+    cfg = parse_config(data)
+    trace = cfg.step()
+    full = trace_to_dict(trace, cfg)
+    assert full["records"] == full["records_shown"] == 10 and "note" not in full
+    # 27 numbers per record in this 3-2-1 network: a limit of 60 keeps two records.
+    cut = trace_to_dict(trace, cfg, max_record_values=60)
+    assert cut["records_shown"] == 2 and len(cut["output"]) == 2
+    assert len(cut["forward"][0]["input"]) == 2 and len(cut["edge_errors"][0]) == 2
+    assert "first 2 of 10 records" in cut["note"]
+    for key in ("weight_deltas", "new_weights", "loss_before", "loss_after"):
+        assert cut[key] == full[key]
+    # However small the limit, one record is always shown.
+    assert trace_to_dict(trace, cfg, max_record_values=1)["records_shown"] == 1

@@ -63,6 +63,16 @@ def config_file(tmp_path, data, name="c.json"):
     return str(path)
 
 
+def wide_config(records, hidden=16, inputs=4):
+    """`records` records through inputs → hidden → 1, with parameters = (inputs + 1)·hidden."""
+    return {
+        "inputs": [[0.5] * inputs] * records,
+        "targets": [1] * records,
+        "learning_rate": 0.5,
+        "weights": [[[0.1] * hidden] * inputs, [0.1] * hidden],
+    }
+
+
 # --- the one JSON reader: depth, digits, size, non-finite numbers ------------------------
 
 
@@ -332,3 +342,39 @@ def test_train_refuses_a_run_estimated_too_long_and_names_the_estimate(capsys, m
     code, out, err = run(capsys, "train", "--batch-size", "1", "--epochs", "20000")
     one_line_refusal(code, out, err, "This run would take about")
     assert "minutes (estimated; the limit is 60 seconds)" in err and "--force" in err
+
+
+# --- step and gradcheck: bounded work and output --------------------------------------
+
+
+def test_gradcheck_refuses_work_beyond_its_budget(capsys, tmp_path):
+    # 1,600 records × (4·16 + 16 = 80 parameters)² = 10,240,000: just over the budget.
+    path = config_file(tmp_path, wide_config(1600))
+    code, out, err = run(capsys, "gradcheck", "--config", path)
+    one_line_refusal(code, out, err, "A gradient check of 80 parameters on 1,600 records")
+    assert "10,240,000, over the limit of 10,000,000" in err
+    # 1,500 records (9,600,000) is within it, and quick.
+    start = time.perf_counter()
+    code, out, _ = run(capsys, "gradcheck", "--config", config_file(tmp_path, wide_config(1500)))
+    assert code == 0 and "largest relative error" in out
+    assert time.perf_counter() - start < 1.5
+
+
+def test_step_refuses_work_beyond_its_budget(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "MAX_STEP_WORK", 1000)
+    path = config_file(tmp_path, wide_config(13))  # 13 × 80 = 1,040
+    for command in ("step", "gradcheck"):
+        code, out, err = run(capsys, command, "--config", path)
+        one_line_refusal(code, out, err, "13 records × 80 parameters = 1,040, over the limit")
+
+
+def test_step_json_output_is_bounded(capsys, tmp_path):
+    data = wide_config(5000, hidden=16)
+    data["weights"] = [[[0.1] * 16] * 4, [[0.1] * 16] * 16, [0.1] * 16]
+    code, out, _ = run(capsys, "step", "--config", config_file(tmp_path, data), "--json")
+    assert code == 0
+    assert len(out) < 4_000_000  # it was 147 MB for 40,000 records
+    result = json.loads(out)
+    assert result["records"] == 5000 and 1 <= result["records_shown"] < 5000
+    assert len(result["edge_errors"][1]) == result["records_shown"]
+    assert "first" in result["note"] and "of 5,000 records" in result["note"]
