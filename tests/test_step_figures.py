@@ -23,9 +23,9 @@ from backprop_viz.figures.network import (
     N_EDGE_TRACES,
     NAMES,
     network_figure,
-    weights_figure,
 )
 from backprop_viz.figures.step_charts import loss_slice_figure, loss_steps_figure
+from backprop_viz.figures.weights import weights_figure
 from backprop_viz.landscape import loss_slice
 from backprop_viz.network import Network
 from backprop_viz.notation import fmt, tex

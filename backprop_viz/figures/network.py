@@ -7,87 +7,35 @@ markers sit on the edges, and units are one marker trace. Frames update only wha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..backprop import StepTrace
-from ..network import Network
-from ..notation import fmt, layer_titles, param_symbol, sub, unit_symbols
+from ..notation import fmt, layer_titles, param_symbol, unit_name, unit_symbols
 from ..params import ParamRef
 from ..stages import Stage, build_stages
-from .style import HIGHLIGHT, NEGATIVE, NEUTRAL, NODE_SCALE, POSITIVE, play_controls
+from .edges import (
+    N_EDGE_TRACES,
+    Edge,
+    edge_list,
+    edge_trace_styles,
+    edge_traces,
+    node_positions,
+)
+from .style import HIGHLIGHT, NODE_SCALE, play_controls
 
 Array = np.ndarray
 
-WIDTHS = (1.5, 3.5, 7.0)  # line widths by |value| third of the frame's maximum
-N_EDGE_TRACES = 1 + 2 * len(WIDTHS)  # inactive, then positive and negative by width
 # Trace order of the diagram: edge lines, edge labels, units (these change per frame),
 # then unit names and edge hover targets (static).
 LABELS, UNITS, NAMES, HOVER = range(N_EDGE_TRACES, N_EDGE_TRACES + 4)
 LABEL_AT = 0.3  # edge labels sit this far along each edge from its source
 MAX_EDGE_LABELS = 24  # beyond this many edges, values are in the hover only
-MAX_STILL_LABELS = 10  # the still diagram labels fewer: its edges cross more
 
 
-def node_positions(sizes: tuple[int, ...]) -> list[Array]:
-    """(units, 2) x/y positions per unit layer: layers left to right, units centred."""
-    return [
-        np.column_stack([np.full(n, float(layer)), (n - 1) / 2.0 - np.arange(n, dtype=float)])
-        for layer, n in enumerate(sizes)
-    ]
-
-
-def _edges(pos: list[Array]) -> list[tuple[int, int, int]]:
-    """(weight layer, from unit, to unit) for every edge, in a fixed order."""
-    return [
-        (layer, j, k)
-        for layer in range(len(pos) - 1)
-        for j in range(len(pos[layer]))
-        for k in range(len(pos[layer + 1]))
-    ]
-
-
-def _segments(pos: list[Array], edges: list[tuple[int, int, int]]) -> tuple[list, list]:
-    xs: list = []
-    ys: list = []
-    for layer, j, k in edges:
-        (x0, y0), (x1, y1) = pos[layer][j], pos[layer + 1][k]
-        xs += [x0, x1, None]
-        ys += [y0, y1, None]
-    return xs, ys
-
-
-def _edge_traces(stage: Stage, pos: list[Array], edges: list[tuple[int, int, int]]) -> list[dict]:
-    """N_EDGE_TRACES line traces: inactive edges, then positive and negative by width."""
-    vals = [
-        None if stage.edge_values[layer] is None else float(stage.edge_values[layer][j, k])
-        for layer, j, k in edges
-    ]
-    peak = max((abs(v) for v in vals if v is not None), default=0.0) or 1.0
-    bins: list[list[tuple[int, int, int]]] = [[] for _ in range(1 + 2 * len(WIDTHS))]
-    for e, v in zip(edges, vals, strict=True):
-        if v is None:
-            bins[0].append(e)
-            continue
-        width = min(int(abs(v) / peak * len(WIDTHS)), len(WIDTHS) - 1)
-        bins[1 + width + (len(WIDTHS) if v < 0 else 0)].append(e)
-    traces = []
-    for members in bins:
-        xs, ys = _segments(pos, members)
-        traces.append({"x": xs, "y": ys})
-    return traces
-
-
-def _edge_trace_styles() -> list[dict]:
-    styles = [{"line": {"color": NEUTRAL, "width": 1.0}, "name": "inactive"}]
-    for sign, colour in (("+", POSITIVE), ("−", NEGATIVE)):
-        for w in WIDTHS:
-            styles.append({"line": {"color": colour, "width": w}, "name": f"{sign} {w}"})
-    return styles
-
-
-def _label_text(stage: Stage, edges: list[tuple[int, int, int]], show: bool) -> list[str]:
+def _label_text(stage: Stage, edges: list[Edge], show: bool) -> list[str]:
     if not show:
         return [""] * len(edges)
     return [
@@ -112,15 +60,15 @@ def _node_colours(stage: Stage) -> list[float]:
     return out
 
 
-def _edge_hover(trace: StepTrace, edges: list[tuple[int, int, int]], record: int) -> list[str]:
+def _edge_hover(trace: StepTrace, edges: list[Edge], record: int) -> list[str]:
     net = trace.network
     names = unit_symbols(net.n_layers)
     out = []
     for layer, j, k in edges:
         lt = trace.layers[layer]
         w = net.weights[layer][j, k]
-        src = f"{names[layer]}{sub(j + 1)}"
-        dst = f"{names[layer + 1]}{sub(k + 1)}"
+        src = unit_name(net.n_layers, layer, j)
+        dst = unit_name(net.n_layers, layer + 1, k)
         label = param_symbol(ParamRef("weight", layer, (j, k)), net.n_layers)
         out.append(
             f"<b>{label}: {src} → {dst}</b> (click for its chain rule)<br>"
@@ -135,12 +83,14 @@ def _edge_hover(trace: StepTrace, edges: list[tuple[int, int, int]], record: int
 
 def _node_hover(trace: StepTrace, record: int) -> list[str]:
     net = trace.network
-    names = unit_symbols(net.n_layers)
-    out = [f"<b>{names[0]}{sub(j + 1)}</b> = {v:.10g}" for j, v in enumerate(trace.inputs[record])]
+    out = [
+        f"<b>{unit_name(net.n_layers, 0, j)}</b> = {v:.10g}"
+        for j, v in enumerate(trace.inputs[record])
+    ]
     for layer, lt in enumerate(trace.layers):
         for k in range(lt.output.shape[1]):
             lines = [
-                f"<b>{names[layer + 1]}{sub(k + 1)}</b>",
+                f"<b>{unit_name(net.n_layers, layer + 1, k)}</b>",
                 f"h = {lt.weighted_sum[record, k]:.10g}",
                 f"a = f(h) = {lt.output[record, k]:.10g}",
             ]
@@ -163,42 +113,50 @@ def _title(stage: Stage, index: int, count: int) -> dict:
     }
 
 
-def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> dict[str, Any]:
-    """The animated diagram of one step (about a dozen frames, a dozen traces)."""
-    net = trace.network
-    stages = build_stages(trace, record)
-    sizes = net.sizes
-    pos = node_positions(sizes)
-    edges = _edges(pos)
-    show_labels = len(edges) <= MAX_EDGE_LABELS
-    mids = np.array(
-        [pos[layer][j] + LABEL_AT * (pos[layer + 1][k] - pos[layer][j]) for layer, j, k in edges]
-    )
-    all_nodes = np.vstack(pos)
-    names = unit_symbols(net.n_layers)
-    node_names = [f"{names[layer]}{sub(j + 1)}" for layer, n in enumerate(sizes) for j in range(n)]
+@dataclass(frozen=True)
+class _Geometry:
+    """Where everything of one diagram sits."""
 
-    def variable(stage: Stage) -> list[dict]:
-        """Every property that changes between frames, trace by trace."""
-        return [
-            *_edge_traces(stage, pos, edges),
-            {"text": _label_text(stage, edges, show_labels)},
-            {
-                "marker": {"color": _node_colours(stage)},
-                "text": [t for layer in stage.node_text for t in layer],
-            },
-        ]
+    sizes: tuple[int, ...]
+    pos: list[Array]  # per unit layer, (units, 2)
+    edges: list[Edge]
+    label_at: Array  # (edges, 2): each edge's label, LABEL_AT along it
+    middle: Array  # (edges, 2): each edge's midpoint, where its hover (and click) target is
+    nodes: Array  # (units, 2): every unit, inputs first
 
-    first = variable(stages[-1])  # the figure rests on the whole step; see `diagram_at`
-    data: list[dict] = []
-    for style, edge in zip(_edge_trace_styles(), first[:N_EDGE_TRACES], strict=True):
-        data.append({"type": "scatter", "mode": "lines", "hoverinfo": "skip", **style, **edge})
+    @classmethod
+    def of(cls, sizes: tuple[int, ...]) -> _Geometry:
+        pos = node_positions(sizes)
+        edges = edge_list(pos)
+        src = np.array([pos[layer][j] for layer, j, _ in edges])
+        dst = np.array([pos[layer + 1][k] for layer, _, k in edges])
+        return cls(sizes, pos, edges, src + LABEL_AT * (dst - src), (src + dst) / 2, np.vstack(pos))
+
+
+def _variable(stage: Stage, g: _Geometry) -> list[dict]:
+    """Every property that changes between frames, trace by trace (traces 0 … NAMES − 1)."""
+    return [
+        *edge_traces(stage.edge_values, g.pos, g.edges),
+        {"text": _label_text(stage, g.edges, len(g.edges) <= MAX_EDGE_LABELS)},
+        {
+            "marker": {"color": _node_colours(stage)},
+            "text": [t for layer in stage.node_text for t in layer],
+        },
+    ]
+
+
+def _traces(trace: StepTrace, record: int, g: _Geometry, first: list[dict]) -> list[dict]:
+    """The diagram's traces, showing the stage whose variable part is `first`."""
+    data = [
+        {"type": "scatter", "mode": "lines", "hoverinfo": "skip", **style, **edge}
+        for style, edge in zip(edge_trace_styles(), first[:N_EDGE_TRACES], strict=True)
+    ]
     data.append(
         {
             "type": "scatter",
             "mode": "text",
-            "x": mids[:, 0].tolist(),
-            "y": mids[:, 1].tolist(),
+            "x": g.label_at[:, 0].tolist(),
+            "y": g.label_at[:, 1].tolist(),
             "textfont": {"size": 11, "color": "#222", "shadow": "auto"},
             "hoverinfo": "skip",
             "name": "edge values",
@@ -209,14 +167,14 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
         {
             "type": "scatter",
             "mode": "markers+text",
-            "x": all_nodes[:, 0].tolist(),
-            "y": all_nodes[:, 1].tolist(),
+            "x": g.nodes[:, 0].tolist(),
+            "y": g.nodes[:, 1].tolist(),
             "textposition": "top center",
             "textfont": {"size": 12, "color": "#111"},
             "hovertext": _node_hover(trace, record),
             "hoverinfo": "text",
             "name": "units",
-            **{k: v for k, v in first[UNITS].items() if k != "marker"},
+            "text": first[UNITS]["text"],
             "marker": {
                 "size": 34,
                 "color": first[UNITS]["marker"]["color"],
@@ -227,56 +185,40 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
             },
         }
     )
-    # Static: unit names inside the markers, and hover targets on the edges.
+    # Static: unit names inside the markers, and hover (and click) targets on the edges.
+    n_layers = len(g.sizes) - 1
     data.append(
         {
             "type": "scatter",
             "mode": "text",
-            "x": all_nodes[:, 0].tolist(),
-            "y": all_nodes[:, 1].tolist(),
-            "text": node_names,
+            "x": g.nodes[:, 0].tolist(),
+            "y": g.nodes[:, 1].tolist(),
+            "text": [unit_name(n_layers, i, j) for i, n in enumerate(g.sizes) for j in range(n)],
             "textfont": {"size": 12, "color": "#000"},
             "hoverinfo": "skip",
             "name": "names",
         }
     )
-    edge_mid = np.array([(pos[layer][j] + pos[layer + 1][k]) / 2 for layer, j, k in edges])
     data.append(
         {
             "type": "scatter",
             "mode": "markers",
-            "x": edge_mid[:, 0].tolist(),
-            "y": edge_mid[:, 1].tolist(),
+            "x": g.middle[:, 0].tolist(),
+            "y": g.middle[:, 1].tolist(),
             "marker": {"size": 9, "color": "rgba(0,0,0,0.08)"},
-            "hovertext": _edge_hover(trace, edges, record),
+            "hovertext": _edge_hover(trace, g.edges, record),
             "hoverinfo": "text",
             "name": "edges",
         }
     )
+    return data
 
-    count = len(stages)
-    frames = [
-        {
-            "name": s.key,
-            "data": variable(s),
-            "traces": list(range(NAMES)),
-            "layout": {"title": _title(s, i, count)},
-        }
-        for i, s in enumerate(stages)
-    ]
-    tallest = max(sizes)
-    titles = layer_titles(net.n_layers)
-    layer_labels = [
-        {
-            "x": float(layer),
-            "y": (tallest - 1) / 2.0 + 0.75,
-            "text": f"<b>{titles[layer]}</b>",
-            "showarrow": False,
-            "font": {"size": 12, "color": "#555"},
-        }
-        for layer in range(len(sizes))
-    ]
-    layout = {
+
+def _layout(stages: list[Stage], g: _Geometry, has_biases: bool, frame_ms: int) -> dict:
+    """Axes, layer names and Play/Pause; the title is the last (resting) stage's."""
+    count, tallest = len(stages), max(g.sizes)
+    titles = layer_titles(len(g.sizes) - 1)
+    return {
         "title": _title(stages[-1], count - 1, count),
         "height": int(max(430, 110 * tallest + 150)),
         "margin": {"l": 20, "r": 20, "t": 90, "b": 50},
@@ -284,24 +226,50 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
         "plot_bgcolor": "white",
         "hovermode": "closest",
         "dragmode": False,
-        "xaxis": {
-            "visible": False,
-            "range": [-0.35, len(sizes) - 1 + 0.35],
-            "fixedrange": True,
-        },
+        "xaxis": {"visible": False, "range": [-0.35, len(g.sizes) - 0.65], "fixedrange": True},
         "yaxis": {
             "visible": False,
             "range": [-(tallest - 1) / 2.0 - 0.6, (tallest - 1) / 2.0 + 1.0],
             "fixedrange": True,
         },
-        "annotations": layer_labels,
+        "annotations": [
+            {
+                "x": float(layer),
+                "y": (tallest - 1) / 2.0 + 0.75,
+                "text": f"<b>{title}</b>",
+                "showarrow": False,
+                "font": {"size": 12, "color": "#555"},
+            }
+            for layer, title in enumerate(titles)
+        ],
         # For `diagram_at` and `clicked_parameter`; Plotly ignores it.
-        "meta": {"sizes": list(sizes), "biases": net.biases is not None},
+        "meta": {"sizes": list(g.sizes), "biases": has_biases},
         **play_controls(
             [s.key for s in stages], [str(i + 1) for i in range(count)], frame_ms, slider=False
         ),
     }
-    return {"data": data, "layout": layout, "frames": frames}
+
+
+def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> dict[str, Any]:
+    """The animated diagram of one step (about a dozen frames, a dozen traces), resting on
+    its last stage, the whole step; `diagram_at` rests it on another."""
+    stages = build_stages(trace, record)
+    g = _Geometry.of(trace.network.sizes)
+    count = len(stages)
+    frames = [
+        {
+            "name": s.key,
+            "data": _variable(s, g),
+            "traces": list(range(NAMES)),
+            "layout": {"title": _title(s, i, count)},
+        }
+        for i, s in enumerate(stages)
+    ]
+    return {
+        "data": _traces(trace, record, g, frames[-1]["data"]),
+        "layout": _layout(stages, g, trace.network.biases is not None, frame_ms),
+        "frames": frames,
+    }
 
 
 def stage_keys(figure: dict[str, Any]) -> list[str]:
@@ -349,7 +317,7 @@ def clicked_parameter(figure: dict[str, Any], points: list[dict[str, Any]]) -> P
         if not isinstance(index, int):
             continue
         if curve == HOVER:
-            edges = _edges(node_positions(sizes))
+            edges = edge_list(node_positions(sizes))
             if 0 <= index < len(edges):
                 layer, j, k = edges[index]
                 return ParamRef("weight", layer, (j, k))
@@ -360,79 +328,3 @@ def clicked_parameter(figure: dict[str, Any], points: list[dict[str, Any]]) -> P
                 layer += 1
             return ParamRef("bias", layer, (unit,))
     return None
-
-
-def weights_figure(network: Network, title: str = "", input_names: list[str] | None = None) -> dict:
-    """A still diagram of a network's weights: edges coloured by sign, sized by magnitude."""
-    sizes = network.sizes
-    pos = node_positions(sizes)
-    edges = _edges(pos)
-    stage = Stage(
-        key="weights",
-        title=title,
-        caption="",
-        latex="",
-        node_text=tuple(("",) * n for n in sizes),
-        node_values=(None,) * len(sizes),
-        edge_values=tuple(network.weights),
-        edge_quantity="w",
-    )
-    data = [
-        {"type": "scatter", "mode": "lines", "hoverinfo": "skip", **style, **edge}
-        for style, edge in zip(_edge_trace_styles(), _edge_traces(stage, pos, edges), strict=True)
-    ]
-    names = unit_symbols(network.n_layers)
-    labels = [f"{names[layer]}{sub(j + 1)}" for layer, n in enumerate(sizes) for j in range(n)]
-    if input_names:
-        labels[: sizes[0]] = list(input_names)
-    nodes = np.vstack(pos)
-    mid = np.array([(pos[layer][j] + pos[layer + 1][k]) / 2 for layer, j, k in edges])
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "markers+text",
-            "x": nodes[:, 0].tolist(),
-            "y": nodes[:, 1].tolist(),
-            "text": labels,
-            "textposition": "middle left",
-            "marker": {"size": 22, "color": "#F7F7F7", "line": {"color": "#444", "width": 1.5}},
-            "hoverinfo": "skip",
-            "name": "units",
-        }
-    )
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "markers+text" if len(edges) <= MAX_STILL_LABELS else "markers",
-            "x": mid[:, 0].tolist(),
-            "y": mid[:, 1].tolist(),
-            "text": [fmt(network.weights[layer][j, k], 3) for layer, j, k in edges],
-            "textfont": {"size": 10, "color": "#333"},
-            "marker": {"size": 8, "color": "rgba(0,0,0,0.08)"},
-            "hovertext": [
-                f"{labels[sum(sizes[:layer]) + j]} → {labels[sum(sizes[: layer + 1]) + k]}: "
-                f"w = {network.weights[layer][j, k]:.10g}"
-                for layer, j, k in edges
-            ],
-            "hoverinfo": "text",
-            "name": "weights",
-        }
-    )
-    tallest = max(sizes)
-    return {
-        "data": data,
-        "layout": {
-            "title": {"text": title, "x": 0.01, "xanchor": "left"},
-            "height": int(max(300, 70 * tallest + 120)),
-            "margin": {"l": 70, "r": 20, "t": 50 if title else 20, "b": 20},
-            "showlegend": False,
-            "plot_bgcolor": "white",
-            "dragmode": False,
-            "xaxis": {"visible": False, "range": [-0.5, len(sizes) - 0.7], "fixedrange": True},
-            "yaxis": {
-                "visible": False,
-                "range": [-(tallest - 1) / 2.0 - 0.5, (tallest - 1) / 2.0 + 0.5],
-                "fixedrange": True,
-            },
-        },
-    }

@@ -17,7 +17,7 @@ import numpy as np
 from ..network import Network, forward
 from ..stages import unit_symbols
 from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
-from .network import weights_figure
+from .weights import weights_figure
 from .style import NEGATIVE, NODE_SCALE, POSITIVE, TEST, TRAIN, play_controls, typed_array
 
 Array = np.ndarray
