@@ -1,4 +1,4 @@
-"""Pure edits of a step configuration dict: resize, randomize, apply a step, share as a link."""
+"""Pure edits of a step configuration dict: resize, randomize, take steps, share as a link."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import functools
 import itertools
 import json
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .backprop import step
 from .config import StepConfig, config_to_dict, parse_config
-from .errors import ConfigError
+from .errors import BackpropVizError, ConfigError
 from .presets import STEP_PRESETS, preset_dict
 
 Config = dict[str, Any]
@@ -165,6 +167,47 @@ def with_parameters(
     out["weights"] = [np.asarray(w).tolist() for w in weights]
     out["biases"] = None if biases is None else [np.asarray(b).tolist() for b in biases]
     return out
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What taking steps did: the parameters reached, E before each step taken, and why
+    it stopped early (None when it took them all)."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray] | None
+    losses: list[float]
+    stopped: str | None
+
+
+def take_steps(cfg: Config, count: int) -> Steps:
+    """Up to `count` steps from a valid configuration. Every state reached is one the step
+    view can draw and share: its own step is finite and its parameters lie within the
+    view's limits; stepping stops at the last such state and says why."""
+    parsed = parse_config(cfg)
+    x, y, lr = parsed.inputs, parsed.targets, parsed.learning_rate
+    net = parsed.network
+    trace = step(net, x, y, lr)  # a valid configuration's own step is finite
+    losses: list[float] = []
+    stopped = None
+    for _ in range(count):
+        nxt = trace.new_network
+        params = (*nxt.weights, *(nxt.biases or ()))
+        if any(np.max(np.abs(p)) > MAX_ABS_WEIGHT for p in params):
+            stopped = (
+                f"the next step would take a weight or bias beyond ±{MAX_ABS_WEIGHT:g}, the "
+                "largest a configuration may hold."
+            )
+            break
+        try:
+            following = step(nxt, x, y, lr)  # the state after this step must step too
+        except BackpropVizError as exc:
+            stopped = f"the state after the next step could not step again: {exc}"
+            break
+        losses.append(trace.loss_before)
+        net, trace = nxt, following
+    biases = None if net.biases is None else list(net.biases)
+    return Steps(list(net.weights), biases, losses, stopped)
 
 
 @functools.cache

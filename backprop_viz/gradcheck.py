@@ -25,12 +25,12 @@ class GradCheckRow:
 
     @property
     def name(self) -> str:
-        """"W1[0,1]" (weight layer 1, from unit 0 to unit 1) or "b2[0]"."""
+        """ "W1[0,1]" (weight layer 1, from unit 0 to unit 1) or "b2[0]"."""
         return self.ref.name
 
     @property
     def kind(self) -> str:
-        """"weight" or "bias"."""
+        """ "weight" or "bias"."""
         return self.ref.kind
 
     @property

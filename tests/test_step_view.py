@@ -396,3 +396,30 @@ def test_a_seed_out_of_range_is_refused_with_a_message(at):
     at.button(key="step_randomize").click().run()
     assert not at.exception and not state(at).history
     assert state(at).base == state(at).cfg != preset_config("lesson-step")
+
+
+def test_taking_steps_stops_at_the_last_state_the_page_can_draw():
+    # 3-2-1 identity network, weights 1, η 100: its steps blow up within a few steps. Taking
+    # 1000 once left a state whose own step overflowed, and the page became an error box.
+    cfg = {
+        **preset_config("lesson-step"),
+        "activations": ["identity", "identity"],
+        "weights": [[[1.0, 1.0]] * 3, [[1.0], [1.0]]],
+        "learning_rate": 100.0,
+    }
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.query_params["config"] = encode_link(cfg)
+    app.run()
+    app.number_input(key="step_take_n").set_value(1000).run()
+    app.button(key="step_take").click().run()
+    assert not app.exception
+    assert any(e.value.startswith("Stopped after") for e in app.error)
+    st_ = app.session_state[STATE]
+    assert 0 < len(st_.losses) < 1000
+    expected_trace(st_.cfg)  # the state adopted still steps
+    # ... and its link reopens to the same numbers.
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    again.query_params["config"] = encode_link(st_.cfg)
+    again.run()
+    assert not again.exception and not again.warning
+    assert again.session_state[STATE].cfg == st_.cfg

@@ -15,8 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ..activations import ACTIVATIONS
-from ..backprop import step
-from ..config import loads_config, parse_config
+from ..config import loads_config
 from ..editing import (
     MAX_HIDDEN_LAYERS,
     MAX_INPUTS,
@@ -28,6 +27,7 @@ from ..editing import (
     randomize,
     resize,
     set_biases,
+    take_steps,
     validated,
 )
 from ..errors import BackpropVizError
@@ -142,19 +142,12 @@ def _apply_steps(count_key: str | None) -> None:
         state.errors["take"] = f"Take between 1 and {MAX_TAKE} steps."
         return
     state.errors.pop("take", None)
-    cfg = parse_config(state.cfg)
-    net, losses = cfg.network, []
-    try:
-        for _ in range(int(count)):
-            trace = step(net, cfg.inputs, cfg.targets, cfg.learning_rate)
-            losses.append(trace.loss_before)
-            net = trace.new_network
-    except BackpropVizError as exc:
-        state.errors["take"] = f"Stopped after {len(losses)} steps: {exc}"
-    if losses:
-        apply_steps(
-            state, list(net.weights), None if net.biases is None else list(net.biases), losses
-        )
+    done = take_steps(state.cfg, int(count))
+    if done.stopped:
+        taken = f"Stopped after {len(done.losses)} step(s)" if done.losses else "No step taken"
+        state.errors["take"] = f"{taken}: {done.stopped}"
+    if done.losses:
+        apply_steps(state, done.weights, done.biases, done.losses)
 
 
 def _undo() -> None:
@@ -477,7 +470,9 @@ def stepping(state: StepState) -> None:
         args=(None,),
         help="w ← w + Δw for every weight",
     )
-    b[1].number_input("N", key="step_take_n", value=10, step=1, label_visibility="collapsed")
+    b[1].number_input(
+        "N", 1, MAX_TAKE, key="step_take_n", value=10, step=1, label_visibility="collapsed"
+    )
     b[2].button("Take N steps", key="step_take", on_click=_apply_steps, args=("step_take_n",))
     b[3].button("Undo", key="step_undo", on_click=_undo, disabled=not state.history)
     b[4].button("Reset", key="step_reset", on_click=_reset, disabled=not state.history)
