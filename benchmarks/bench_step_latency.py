@@ -39,7 +39,7 @@ STEP_PAGE = AppSpec(
 TIMED_STEP_PAGE = """
 import time
 import streamlit as st
-from backprop_viz.ui.step_view import render_step_view
+from backprop_viz.ui.step.page import render_step_view
 start = time.perf_counter()
 render_step_view()
 st.session_state.setdefault("bench_ms", []).append((time.perf_counter() - start) * 1000)

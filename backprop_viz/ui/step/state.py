@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from ..editing import Config, preset_config, validated, with_parameters
-from ..errors import BackpropVizError
-from ..stages import WHOLE
-from .step_results import cfg_json_of, compute
+from ...editing import Config, preset_config, validated, with_parameters
+from ...errors import BackpropVizError
+from ...stages import WHOLE
+from .results import cfg_json_of, compute
 
 KEY = "step_view_state"
 DEFAULT_PRESET = "lesson-step"
@@ -131,3 +131,17 @@ def reset(state: StepState) -> None:
     state.history.clear()
     state.losses.clear()
     state.refresh_widgets()
+
+
+def forget_old_widgets(state: StepState) -> None:
+    """Drop the widget keys of earlier generations, which would otherwise pile up."""
+    if state.swept == state.generation:
+        return
+    state.swept = state.generation
+    suffix = f"_g{state.generation}"
+    for key in [
+        k
+        for k in st.session_state
+        if isinstance(k, str) and k.startswith("step_") and "_g" in k and not k.endswith(suffix)
+    ]:
+        del st.session_state[key]

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..editing import preset_config
-from ..figures.network import clicked_parameter, diagram_at, stage_keys
-from ..notation import param_symbol
-from ..params import ParamRef, control_refs, weight_refs
-from ..presets import CONTRASTS, PRESET_LABELS
-from ..stages import WHOLE
-from .charts import show_figure
-from .step_results import Computed, cfg_json_of, compute, control_chart, gradient_chart
-from .step_state import StepState, get_state, load
+from ...editing import preset_config
+from ...figures.network import clicked_parameter, diagram_at, stage_keys
+from ...notation import param_symbol
+from ...params import ParamRef, control_refs, weight_refs
+from ...presets import CONTRASTS, PRESET_LABELS
+from ...stages import WHOLE
+from ..charts import show_figure
+from .results import Computed, cfg_json_of, compute, control_chart, gradient_chart
+from .state import StepState, get_state, load
 
 AUTO = "auto"  # the "what this control does" choice that follows the last control moved
 CHAIN_SECTION = "Chain rule"

@@ -8,20 +8,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ..notation import fmt
-from ..presets import PRESET_LABELS
-from .step_controls import (
-    collect_grid_edits,
-    forget_old_widgets,
-    read_link,
-    sidebar,
-    stepping,
-    value_controls,
-)
-from .step_panels import control_panel, diagram, gradient_panel
-from .step_results import cfg_json_of, compute
-from .step_sections import section
-from .step_state import CUSTOM, StepState, get_state
+from ...notation import fmt
+from ...presets import PRESET_LABELS
+from .grid import collect_grid_edits
+from .link import read_link
+from .panels import control_panel, diagram, gradient_panel
+from .results import cfg_json_of, compute
+from .sections import section
+from .state import CUSTOM, StepState, forget_old_widgets, get_state
+from .widgets import sidebar, stepping, value_controls
 
 
 @st.fragment

@@ -1,5 +1,5 @@
-"""The step page's sections, one shown at a time: printout, equations, tables, gradient,
-loss per step, share and export."""
+"""The step page's sections, one shown at a time: printout, chain rule, equations, tables,
+gradient check, loss per step, share and export."""
 
 from __future__ import annotations
 
@@ -7,23 +7,23 @@ import json
 
 import streamlit as st
 
-from ..editing import encode_link
-from ..figures.step_charts import loss_steps_figure
-from ..notation import param_place, param_symbol
-from ..params import ParamRef, weight_refs
-from .charts import show_figure
-from .step_controls import import_config, show_error
-from .step_panels import CHAIN_SECTION, explained, shape_tag
-from .step_results import (
+from ...editing import encode_link
+from ...figures.step_charts import loss_steps_figure
+from ...notation import param_place, param_symbol
+from ...params import ParamRef, weight_refs
+from ...tables import full, md_table
+from ..charts import show_figure
+from .callbacks import on_import
+from .panels import CHAIN_SECTION, explained, shape_tag
+from .results import (
     Computed,
     chain_markdown,
-    full,
     grad_rows,
-    md_table,
     slice_figure,
     tables_markdown,
 )
-from .step_state import StepState, get_state
+from .state import StepState, get_state
+from .widgets import show_error
 
 SECTIONS = [
     "Lesson printout",
@@ -134,7 +134,7 @@ def _share(state: StepState) -> None:
         label_visibility="collapsed",
         placeholder='{"inputs": [...], "targets": [...], "learning_rate": 0.5, ...}',
     )
-    st.button("Load", key="step_import_load", on_click=import_config)
+    st.button("Load", key="step_import_load", on_click=on_import)
     show_error(state, "import")
 
 

@@ -9,20 +9,21 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from ..backprop import StepTrace
-from ..chain import ChainRule, chain_rule, gradient_sizes
-from ..config import StepConfig, parse_config
-from ..editing import MAX_LEARNING_RATE, Config
-from ..figures.control import control_figure
-from ..figures.network import network_figure
-from ..figures.step_charts import gradient_size_figure, loss_slice_figure
-from ..gradcheck import GradCheckRow, gradient_check
-from ..landscape import loss_slice
-from ..notation import param_place, param_symbol, unit_name, unit_names
-from ..params import ParamRef
-from ..report import describe_step
-from ..stages import Stage, build_stages
-from ..sweep import sweep
+from ...backprop import StepTrace
+from ...chain import chain_rule, gradient_sizes
+from ...config import StepConfig, parse_config
+from ...editing import MAX_LEARNING_RATE, Config
+from ...figures.control import control_figure
+from ...figures.network import network_figure
+from ...figures.step_charts import gradient_size_figure, loss_slice_figure
+from ...gradcheck import GradCheckRow, gradient_check
+from ...landscape import loss_slice
+from ...notation import param_place, param_symbol, unit_name
+from ...params import ParamRef
+from ...report import describe_step
+from ...stages import Stage, build_stages
+from ...sweep import sweep
+from ...tables import chain_text, step_tables
 
 INPUT_RANGE = (-3.0, 3.0)  # the input sliders' range, and the span of an input's sweep
 WEIGHT_SPAN = 10.0  # a weight's or bias's sweep covers ±10 (and its current value)
@@ -130,96 +131,14 @@ def gradient_chart(cfg_json: str) -> dict[str, Any]:
 def chain_markdown(cfg_json: str, ref_name: str) -> str:
     """The chain rule for one weight or bias, as a Markdown table and three numbers."""
     t = compute(cfg_json).trace
-    c = chain_rule(t, ParamRef.parse(ref_name))
-    return _chain_text(c, t.network.n_layers)
-
-
-def _chain_text(c: ChainRule, n_layers: int) -> str:
-    ref = c.ref
-    if ref.kind == "weight":
-        src = unit_name(n_layers, ref.layer, ref.index[0])
-        dst = unit_name(n_layers, ref.layer + 1, ref.index[1])
-        what = f"the weight {c.label} on the edge {src} → {dst}"
-    else:
-        what = f"the bias {c.label} of {unit_name(n_layers, ref.layer + 1, ref.index[0])}"
-    where = "an output-layer" if c.output_layer else "a hidden-layer"
-    rows = [[f.symbol, f.meaning, f"{f.value:.8g}"] for f in c.factors]
-    product = " · ".join(f"({f.value:.4g})" for f in c.factors)
-    symbols = " · ".join(f.symbol for f in c.factors)
-    lines = [
-        f"**∂E/∂{c.label}**: {what} ({where} parameter). "
-        f"The step moves it against this slope: Δ{c.label} = −η·∂E/∂{c.label}.",
-        "",
-        f"∂E/∂{c.label} = −{symbols}",
-        "",
-        f"= −{product} = **{c.product:.8g}**",
-        "",
-        md_table(["factor", "what it is", "value"], rows),
-    ]
-    if c.terms:
-        lines += [
-            "",
-            "The first factor, expanded one level: the error terms of the layer above, each "
-            "scaled by the weight it flows back along.",
-            "",
-            md_table(["term", "value"], [[f.symbol, f"{f.value:.8g}"] for f in c.terms]),
-        ]
-    lines += [
-        "",
-        md_table(
-            ["the same slope, three ways", "∂E/∂" + c.label],
-            [
-                ["product of the factors above", f"{c.product:.8g}"],
-                ["backprop (−Δ/η from the step)", f"{c.backprop:.8g}"],
-                ["central difference (E(p+ε) − E(p−ε))/2ε, ε = 10⁻⁶", f"{c.numeric:.8g}"],
-            ],
-        ),
-    ]
-    return "\n".join(lines)
+    return chain_text(chain_rule(t, ParamRef.parse(ref_name)), t.network.n_layers)
 
 
 def cfg_json_of(cfg: Config) -> str:
     return json.dumps(cfg, sort_keys=True)
 
 
-def full(v: float) -> str:
-    return f"{float(v):.12g}"
-
-
-def md_table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table: cheap to send and draw, and its numbers copy as typed."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 @st.cache_resource(max_entries=256, show_spinner=False)
 def tables_markdown(cfg_json: str) -> list[tuple[str, str]]:
-    """(title, Markdown table) pairs for the Tables tab, with full-precision numbers."""
-    t = compute(cfg_json).trace
-    names = unit_names(t.network.sizes)
-    fwd = [[n, "", full(v)] for n, v in zip(names[0], t.inputs[0], strict=True)]
-    back = []
-    for i, lt in enumerate(t.layers):
-        fprime = t.network.activations[i].derivative(lt.weighted_sum[0], lt.output[0])
-        for k, n in enumerate(names[i + 1]):
-            fwd.append([n, full(lt.weighted_sum[0, k]), full(lt.output[0, k])])
-            back.append([n, full(lt.error[0, k]), full(fprime[k]), full(lt.error_term[0, k])])
-    out = [
-        ("Forward pass", md_table(["unit", "h (weighted sum)", "a = f(h)"], fwd)),
-        (
-            "Errors and error terms",
-            md_table(["unit", "error (before f′)", "f′(h)", "δ = error·f′(h)"], back),
-        ),
-    ]
-    for i, lt in enumerate(t.layers):
-        cols = ["from \\ to", *names[i + 1]]
-        frozen = "" if t.network.train_biases else " (frozen: not applied)"
-        rows_d = [[n, *map(full, r)] for n, r in zip(names[i], lt.weight_delta, strict=True)]
-        rows_w = [[n, *map(full, r)] for n, r in zip(names[i], lt.new_weights, strict=True)]
-        if lt.bias_delta is not None:
-            rows_d.append(["bias" + frozen, *map(full, lt.bias_delta)])
-            rows_w.append(["bias", *map(full, lt.new_biases)])
-        out.append((f"Δw, layer {i + 1} (η·δ·input)", md_table(cols, rows_d)))
-        out.append((f"New weights, layer {i + 1} (w + Δw)", md_table(cols, rows_w)))
-    return out
+    """(title, Markdown table) pairs for the Tables section (cached)."""
+    return step_tables(compute(cfg_json).trace)

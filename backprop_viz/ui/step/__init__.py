@@ -1,0 +1,1 @@
+"""The step page: one step of backpropagation on a small network, with every number shown."""

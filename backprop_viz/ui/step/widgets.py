@@ -1,0 +1,226 @@
+"""The step page's widgets: value sliders (with exact boxes), the weight grids, the shape
+controls and the stepping buttons, each bound to its callback."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ...activations import ACTIVATIONS
+from ...editing import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_OUTPUTS, MAX_UNITS
+from ...losses import LOSSES
+from ...notation import sub, unit_names
+from ...presets import PRESET_LABELS, STEP_PRESETS
+from .callbacks import (
+    LR_OPTIONS,
+    MAX_SEED,
+    MAX_TAKE,
+    nearest_rate,
+    on_functions,
+    on_learning_rate,
+    on_preset,
+    on_randomize,
+    on_reset,
+    on_reset_weights,
+    on_shape,
+    on_take_steps,
+    on_undo,
+    on_value,
+    shape_keys,
+)
+from .grid import grid_frame
+from .results import INPUT_RANGE, target_range
+from .state import CUSTOM, StepState
+
+
+def show_error(state: StepState, control: str) -> None:
+    message = state.errors.get(control)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def _value_pair(
+    state: StepState,
+    name: str,
+    index: int,
+    label: str,
+    lo: float,
+    hi: float,
+    step_: float,
+    exact: bool,
+) -> None:
+    """A slider for exploring, and with `exact` a box for typing, bound to one value."""
+    value = float(state.cfg[name][index])
+    skey, nkey = state.key(f"{name}{index}_s"), state.key(f"{name}{index}_n")
+    st.session_state.setdefault(skey, min(max(value, lo), hi))
+    args = (name, index, True, skey, nkey, lo, hi)
+    if not exact:
+        st.slider(label, lo, hi, step=step_, key=skey, on_change=on_value, args=args)
+    else:
+        st.session_state.setdefault(nkey, value)
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        left.slider(label, lo, hi, step=step_, key=skey, on_change=on_value, args=args)
+        right.number_input(
+            f"{label}, exact",
+            key=nkey,
+            value=None,
+            step=step_,
+            format="%g",
+            label_visibility="collapsed",
+            on_change=on_value,
+            args=(name, index, False, skey, nkey, lo, hi),
+        )
+    show_error(state, f"{name}{index}")
+
+
+def value_controls(state: StepState) -> None:
+    """Learning rate, inputs and targets: sliders, and boxes for exact values on request."""
+    cfg = state.cfg
+    sizes = (len(cfg["weights"][0]), *(len(w[0]) for w in cfg["weights"]))
+    names = unit_names(sizes)
+    exact = st.toggle("Type exact values", key="step_exact")
+    skey, nkey = state.key("lr_s"), state.key("lr_n")
+    st.session_state.setdefault(skey, nearest_rate(cfg["learning_rate"]))
+    lr_args = (True, skey, nkey)
+    if exact:
+        st.session_state.setdefault(nkey, float(cfg["learning_rate"]))
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+    else:
+        left = right = st
+    left.select_slider(
+        "Learning rate η (log scale)",
+        LR_OPTIONS,
+        key=skey,
+        format_func=lambda v: f"{v:g}",
+        on_change=on_learning_rate,
+        args=lr_args,
+    )
+    if exact:
+        right.number_input(
+            "η, exact",
+            key=nkey,
+            value=None,
+            format="%g",
+            step=0.01,
+            label_visibility="collapsed",
+            on_change=on_learning_rate,
+            args=(False, skey, nkey),
+        )
+    show_error(state, "lr")
+    for i in range(sizes[0]):
+        _value_pair(state, "inputs", i, f"Input {names[0][i]}", *INPUT_RANGE, 0.01, exact)
+    lo, hi = target_range(cfg["activations"])
+    for k in range(sizes[-1]):
+        label = f"Target y{sub(k + 1)}"
+        _value_pair(state, "targets", k, label, lo, hi, 0.01, exact)
+
+
+def _weights_editor(state: StepState) -> None:
+    """One grid per layer (rows: from, columns: to, plus a bias row), randomize, reset."""
+    st.markdown("**Weights** (rows: from, columns: to)")
+    grid_cfg = state.grid_base or state.cfg
+    for layer in range(len(grid_cfg["weights"])):
+        frame = grid_frame(grid_cfg, layer)
+        st.data_editor(
+            frame,
+            key=state.key(f"grid{layer}"),
+            width="stretch",
+            column_config={
+                c: st.column_config.NumberColumn(c, format="%.6g") for c in frame.columns
+            },
+        )
+    show_error(state, "weights")
+    left, right = st.columns([1, 1.3], vertical_alignment="bottom")
+    seed_key = state.key("seed")
+    st.session_state.setdefault(seed_key, 0)
+    left.number_input("Seed", 0, MAX_SEED, key=seed_key, step=1, value=None)
+    right.button("Randomize", key="step_randomize", on_click=on_randomize, width="stretch")
+    st.button(
+        "Reset to preset",
+        key="step_reset_weights",
+        on_click=on_reset_weights,
+        disabled=state.preset == CUSTOM,
+        width="stretch",
+    )
+
+
+def sidebar(state: StepState) -> None:
+    """The example, the weight grids and (on request) the network's shape and functions."""
+    with st.sidebar:
+        key = state.key("preset")
+        st.session_state.setdefault(key, state.preset)
+        st.selectbox(
+            "Example",
+            [*STEP_PRESETS, CUSTOM],
+            key=key,
+            on_change=on_preset,
+            format_func=lambda n: PRESET_LABELS.get(n, "Custom"),
+        )
+        _weights_editor(state)
+        # Drawn only when asked for: a dozen widgets fewer on every other rerun.
+        if st.toggle("Change the network's shape", key="step_shape_open"):
+            _shape_controls(state)
+            _function_controls(state)
+
+
+def _shape_controls(state: StepState) -> None:
+    cfg = state.cfg
+    sizes = (len(cfg["weights"][0]), *(len(w[0]) for w in cfg["weights"]))
+    keys = shape_keys(state)
+    st.session_state.setdefault(keys["n_in"], sizes[0])
+    st.session_state.setdefault(keys["n_hidden"], len(sizes) - 2)
+    st.session_state.setdefault(keys["n_out"], sizes[-1])
+    st.number_input("Inputs", 1, MAX_INPUTS, key=keys["n_in"], on_change=on_shape)
+    st.number_input("Hidden layers", 0, MAX_HIDDEN_LAYERS, key=keys["n_hidden"], on_change=on_shape)
+    for i, units in enumerate(sizes[1:-1]):
+        k = state.key(f"units{i}")
+        st.session_state.setdefault(k, units)
+        st.number_input(f"Units in hidden layer {i + 1}", 1, MAX_UNITS, key=k, on_change=on_shape)
+    st.number_input("Outputs", 1, MAX_OUTPUTS, key=keys["n_out"], on_change=on_shape)
+    show_error(state, "shape")
+
+
+def _function_controls(state: StepState) -> None:
+    cfg = state.cfg
+    last = len(cfg["activations"]) - 1
+    for i, act in enumerate(cfg["activations"]):
+        k = state.key(f"act{i}")
+        st.session_state.setdefault(k, act)
+        st.selectbox(
+            "Output activation" if i == last else f"Activation, layer {i + 1}",
+            list(ACTIVATIONS),
+            key=k,
+            on_change=on_functions,
+            format_func=lambda n: ACTIVATIONS[n].label,
+        )
+    k = state.key("loss")
+    st.session_state.setdefault(k, cfg["loss"])
+    st.selectbox(
+        "Loss", list(LOSSES), key=k, on_change=on_functions, format_func=lambda n: LOSSES[n].label
+    )
+    k = state.key("biases")
+    st.session_state.setdefault(k, cfg.get("biases") is not None)
+    st.checkbox("Biases", key=k, on_change=on_functions)
+    k = state.key("train_biases")
+    st.session_state.setdefault(k, bool(cfg.get("train_biases", True)))
+    st.checkbox("Train the biases (off: present but frozen)", key=k, on_change=on_functions)
+    show_error(state, "functions")
+
+
+def stepping(state: StepState) -> None:
+    b = st.columns([1.1, 0.7, 1.2, 0.8, 0.8, 2.4], vertical_alignment="bottom")
+    b[0].button(
+        "Apply step",
+        key="step_apply",
+        type="primary",
+        on_click=on_take_steps,
+        args=(None,),
+        help="w ← w + Δw for every weight",
+    )
+    b[1].number_input(
+        "N", 1, MAX_TAKE, key="step_take_n", value=10, step=1, label_visibility="collapsed"
+    )
+    b[2].button("Take N steps", key="step_take", on_click=on_take_steps, args=("step_take_n",))
+    b[3].button("Undo", key="step_undo", on_click=on_undo, disabled=not state.history)
+    b[4].button("Reset", key="step_reset", on_click=on_reset, disabled=not state.history)
+    b[5].caption(f"{len(state.losses)} step(s) applied on this example")
+    show_error(state, "take")
