@@ -6,7 +6,7 @@ step is Δw = +η·δ·(input to that layer), averaged over the records of a bat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,19 +31,21 @@ def backward(
     fwd: Forward,
     targets: Array,
     with_errors: bool = True,
+    matmul: Callable[[Array, Array], Array] = np.matmul,
 ) -> Backward:
     """Send the output error back through the layers (`with_errors=False`: the output
     layer's error before f′ may be None when only the error terms are needed).
 
     The output layer's error is −∂E/∂ŷ (y − ŷ for squared error); a hidden unit j's error
     is Σ_k δ_k·w_jk, the next layer's error terms scaled back by the weights; δ = error·f′(h).
+    `matmul` forms those sums (as in `forward`).
     """
     error, term = network.loss.output_signal(
         targets, fwd.outputs[-1], fwd.weighted_sums[-1], network.activations[-1], with_errors
     )
     errors, terms = [error], [term]  # built output-first, reversed at the end
     for i in range(len(weights) - 2, -1, -1):
-        error = term @ weights[i + 1].mT
+        error = matmul(term, weights[i + 1].mT)
         term = error * network.activations[i].derivative(fwd.weighted_sums[i], fwd.outputs[i])
         errors.append(error)
         terms.append(term)
@@ -51,14 +53,22 @@ def backward(
 
 
 def parameter_steps(
-    fwd: Forward, bwd: Backward, learning_rate: float, with_biases: bool = True
+    fwd: Forward,
+    bwd: Backward,
+    learning_rate: float,
+    with_biases: bool = True,
+    matmul: Callable[[Array, Array], Array] = np.matmul,
 ) -> tuple[list[Array], list[Array] | None]:
     """Δw = η·Σ_records(input ⊗ δ) / records and Δb = η·Σ δ / records, per layer.
 
     Summing first and dividing by the number of records is the lesson's batch rule.
+    `matmul` forms the sums over records (as in `forward`).
     """
     n = fwd.inputs[0].shape[-2]
-    dw = [learning_rate * (x.mT @ d) / n for x, d in zip(fwd.inputs, bwd.error_terms, strict=True)]
+    dw = [
+        learning_rate * matmul(x.mT, d) / n
+        for x, d in zip(fwd.inputs, bwd.error_terms, strict=True)
+    ]
     if not with_biases:
         return dw, None
     return dw, [learning_rate * np.add.reduce(d, axis=-2) / n for d in bwd.error_terms]

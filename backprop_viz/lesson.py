@@ -16,7 +16,7 @@ import numpy as np
 
 from .admissions import LessonSplit
 from .network import Network, forward
-from .training import Snapshot, TrainResult, train
+from .training import Snapshot, TrainResult, ordered_matmul, train
 
 LESSON_EPOCHS = 900
 LESSON_LEARNING_RATE = 0.005
@@ -61,13 +61,15 @@ class LessonLogEntry:
 def lesson_log(
     network: Network, snapshots: Sequence[Snapshot], features: np.ndarray, targets: np.ndarray
 ) -> list[LessonLogEntry]:
-    """Recompute the lesson's printed log from the snapshots of a batch-mode run."""
+    """Recompute the lesson's printed log from the snapshots of a batch-mode run (its
+    output summed in a fixed order by NumPy, not BLAS: see `ordered_matmul`)."""
     y = np.asarray(targets, dtype=float).reshape(-1)
     last_record = np.asarray(features, dtype=float)[-1:]
     entries: list[LessonLogEntry] = []
     last_loss = None
     for snap in snapshots:
-        out = forward(network, snap.weights, snap.biases, last_record).output.reshape(-1)
+        fwd = forward(network, snap.weights, snap.biases, last_record, matmul=ordered_matmul)
+        out = fwd.output.reshape(-1)
         loss = float(np.mean((out - y) ** 2))
         # The lesson tests `if last_loss and last_loss < loss`: a falsy 0.0 never warns.
         entries.append(LessonLogEntry(snap.epoch, loss, bool(last_loss and last_loss < loss)))
@@ -105,6 +107,11 @@ def run_lesson(
 
     The lesson log comes from the snapshots at `lesson_log_epochs(epochs)`; extra
     snapshot epochs (for animation) may be asked for and are kept in the result.
+
+    A batch run (the lesson's mode) takes its sums in a fixed order, records one by one as
+    in the lesson's loop (`train(..., ordered_sums=True)`): BLAS kernels differ by CPU in
+    their order and rounding, enough to change the last digit of a printed loss. Other
+    modes are not the lesson's and use the faster BLAS sums.
     """
     net = lesson_network(split.features.shape[1], hidden, seed)
     log_epochs = lesson_log_epochs(epochs)
@@ -121,6 +128,7 @@ def run_lesson(
         test_targets=split.targets_test,
         snapshot_epochs=sorted(set(log_epochs) | set(snapshot_epochs or ())),
         progress=progress,
+        ordered_sums=mode == "batch",
     )
     logged = set(log_epochs)
     snaps = [s for s in result.snapshots if s.epoch in logged]

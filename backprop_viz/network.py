@@ -7,7 +7,7 @@ n_features × n_hidden), so a layer computes h = x·W (+ b) and a = f(h).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -192,17 +192,19 @@ def forward(
     weights: Sequence[Array],
     biases: Sequence[Array] | None,
     inputs: Array,
+    matmul: Callable[[Array, Array], Array] = np.matmul,
 ) -> Forward:
     """Forward pass with explicit parameters, which may carry leading (stacked) axes.
 
     No floating-point state is changed here: this runs once per epoch in training, whose
     caller silences overflow once for the whole loop and checks finiteness itself.
+    `matmul` forms each x·W (training's `ordered_matmul` sums in a fixed order, not BLAS's).
     """
     layer_inputs, sums, outs = [], [], []
     a = inputs
     for i, (w, act) in enumerate(zip(weights, network.activations, strict=True)):
         layer_inputs.append(a)
-        z = a @ w
+        z = matmul(a, w)
         if biases is not None:
             b = biases[i]
             if b.ndim == 1:

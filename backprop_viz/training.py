@@ -63,6 +63,26 @@ class TrainResult:
         return float(h[-1]) if h.size else None
 
 
+def ordered_matmul(a: Array, b: Array) -> Array:
+    """`a @ b` for (..., n, k) and (..., k, m) arrays, every sum over k taken by NumPy term
+    by term in index order, each product rounded on its own (no fused multiply-add).
+
+    `@` hands the sums to BLAS, whose kernel (chosen for the CPU at run time) picks its own
+    order and may fuse; this gives the same bits on every machine, at a few times the cost.
+    Over records it adds them one by one in record order, as the lesson's loop does.
+    """
+    if a.shape[-1] > a.shape[-2] * b.shape[-1]:  # long sums into few outputs: over records
+        # products[..., j, i, k] = a[..., i, k]·b[..., k, j], k last; accumulate adds each
+        # term to the running sum in turn, by definition.
+        products = np.multiply(b.mT[..., :, None, :], a[..., None, :, :], order="C")
+        return np.add.accumulate(products, axis=-1)[..., -1].mT
+    # products[..., k, j, i], k first, in C order. add.reduce adds term after term along any
+    # axis but the contiguous last one (only there does it sum pairwise); k ≤ m·n here, so
+    # whenever there are two terms or more, k is not that axis.
+    products = np.multiply(b[..., :, :, None], a.mT[..., :, None, :], order="C")
+    return np.add.reduce(products, axis=-3).mT
+
+
 def accuracy(outputs: Array, targets: Array) -> float:
     """Fraction of outputs on the right side of 0.5 (the lesson's `out > 0.5` rule)."""
     if targets.size == 0:
@@ -84,6 +104,7 @@ def train(
     test_targets: Array | None = None,
     snapshot_epochs: Iterable[int] = (),
     progress: Callable[[int, int], None] | None = None,
+    ordered_sums: bool = False,
 ) -> TrainResult:
     """Train by gradient descent and record the loss after every epoch.
 
@@ -92,8 +113,14 @@ def train(
     (steps on shuffled batches of `batch_size`, seeded) and "stochastic" (batches of one).
     Training stops early, keeping the last finite parameters, when the loss turns NaN,
     infinite or above DIVERGENCE_LOSS. `progress(done, epochs)` is called about 100 times.
+
+    With `ordered_sums` every sum is taken by NumPy in a fixed order instead of by BLAS
+    (products through `ordered_matmul`, which adds records one by one as the lesson's loop
+    does; bias steps and losses by NumPy's add.reduce): the same bits on every machine, at
+    two to three times the time for the lesson's network.
     """
     lr = check_learning_rate(learning_rate)
+    sum_with = {"matmul": ordered_matmul} if ordered_sums else {}  # {}: BLAS, by `@`
     if mode not in MODES:
         raise ConfigError(f"Unknown update mode {mode!r}; use one of: {', '.join(MODES)}.")
     if not 1 <= int(epochs) <= MAX_EPOCHS:
@@ -117,6 +144,8 @@ def train(
     biases = None if network.biases is None else list(network.biases)
     train_b = biases is not None and network.train_biases
     loss = network.loss
+    # `report` may use BLAS (vdot); `report_each` is a NumPy mean, for ordered sums.
+    report = (lambda *a: float(loss.report_each(*a))) if ordered_sums else loss.report
     rng = np.random.default_rng(seed)
     wanted = {int(e) for e in snapshot_epochs}
     snapshots: list[Snapshot] = []
@@ -159,7 +188,7 @@ def train(
             hits = np.count_nonzero((outs > 0.5) == y_pos, axis=(-2, -1))
             acc_hist[first:stop] = hits / y.size
             if has_test:
-                tf = forward(network, ws, bs, xt)
+                tf = forward(network, ws, bs, xt, **sum_with)
                 test_hist[first:stop] = loss.report_each(yt, tf.output, tf.weighted_sums[-1])
                 hits = (tf.output > 0.5) == (yt > 0.5)
                 test_acc_hist[first:stop] = np.count_nonzero(hits, axis=(-2, -1)) / yt.size
@@ -168,8 +197,8 @@ def train(
 
     def apply(ws: list[Array], bs: list[Array] | None, fwd: Forward, ys: Array):
         # New arrays, not in-place updates: the previous ones stay valid as a fallback.
-        bwd = backward(network, ws, fwd, ys, with_errors=False)
-        dw, db = parameter_steps(fwd, bwd, lr, with_biases=train_b)
+        bwd = backward(network, ws, fwd, ys, with_errors=False, **sum_with)
+        dw, db = parameter_steps(fwd, bwd, lr, with_biases=train_b, **sum_with)
         ws = [w + d for w, d in zip(ws, dw, strict=True)]
         if train_b:
             bs = [b + d for b, d in zip(bs, db, strict=True)]
@@ -178,7 +207,7 @@ def train(
     # Overflow is detected from the values themselves; one errstate for the whole loop,
     # because entering one costs as much as a small array operation.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        fwd = forward(network, weights, biases, x)
+        fwd = forward(network, weights, biases, x, **sum_with)
         chunk_base = weights, biases  # the parameters before the first pending epoch
         for epoch in range(epochs):
             last = weights, biases
@@ -188,11 +217,11 @@ def train(
                 order = rng.permutation(n)
                 for start in range(0, n, batch_size):
                     idx = order[start : start + batch_size]
-                    part = forward(network, weights, biases, x[idx])
+                    part = forward(network, weights, biases, x[idx], **sum_with)
                     weights, biases = apply(weights, biases, part, y[idx])
             # This forward both scores the epoch and starts the next batch step.
-            fwd = forward(network, weights, biases, x)
-            value = loss.report(y, fwd.output, fwd.weighted_sums[-1])
+            fwd = forward(network, weights, biases, x, **sum_with)
+            value = report(y, fwd.output, fwd.weighted_sums[-1])
             # A NaN or infinite weight shows in the loss; the rare one hidden behind a
             # saturated sigmoid is caught when the chunk is scored (see score_chunk).
             if not (math.isfinite(value) and value <= DIVERGENCE_LOSS):
