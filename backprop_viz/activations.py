@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, quoted
 
 Array = np.ndarray
 
@@ -93,4 +93,4 @@ def get_activation(name: str) -> Activation:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
         valid = ", ".join(ACTIVATIONS)
-        raise ConfigError(f"Unknown activation {name!r}; use one of: {valid}.") from None
+        raise ConfigError(f"Unknown activation {quoted(name)}; use one of: {valid}.") from None

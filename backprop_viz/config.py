@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .backprop import StepTrace, as_records, check_learning_rate, step
-from .errors import ConfigError
+from .errors import ConfigError, quoted
 from .network import Network
 
 Array = np.ndarray
@@ -69,10 +69,12 @@ def parse_config(data: Mapping[str, Any]) -> StepConfig:
     unknown = sorted(set(data) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
         allowed = ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS)
-        raise ConfigError(f"Unknown key {unknown[0]!r} in the configuration; allowed: {allowed}.")
+        raise ConfigError(
+            f"Unknown key {quoted(unknown[0])} in the configuration; allowed: {allowed}."
+        )
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:
-        raise ConfigError(f"The configuration is missing {missing[0]!r}.")
+        raise ConfigError(f"The configuration is missing {quoted(missing[0])}.")
     weights = data["weights"]
     if not isinstance(weights, list | tuple) or not weights:
         raise ConfigError("weights must be a non-empty list with one matrix per layer.")

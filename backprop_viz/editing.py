@@ -16,7 +16,7 @@ import numpy as np
 
 from .backprop import step
 from .config import StepConfig, config_to_dict, parse_config
-from .errors import BackpropVizError, ConfigError
+from .errors import BackpropVizError, ConfigError, quoted
 from .presets import STEP_PRESETS, preset_dict
 
 Config = dict[str, Any]
@@ -258,7 +258,8 @@ def decode_link(params: dict[str, str]) -> Config | None:
         name = params["preset"]
         if name not in STEP_PRESETS:
             raise ConfigError(
-                f"The link names an unknown preset {name!r}; use one of: {', '.join(STEP_PRESETS)}."
+                f"The link names an unknown preset {quoted(name)}; "
+                f"use one of: {', '.join(STEP_PRESETS)}."
             )
         return preset_config(name)
     return None

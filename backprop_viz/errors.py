@@ -11,3 +11,14 @@ class ConfigError(BackpropVizError):
 
 class DataError(BackpropVizError):
     """A dataset or uploaded file cannot be used; the message says why."""
+
+
+MAX_QUOTE_CHARS = 40  # a value quoted in a message is cut to this many characters
+
+
+def quoted(value: object, limit: int = MAX_QUOTE_CHARS) -> str:
+    """A value as a message quotes it: in quotes, cut to `limit` characters with "…"."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import Activation
-from .errors import ConfigError
+from .errors import ConfigError, quoted
 
 Array = np.ndarray
 Signal = tuple[Array | None, Array]
@@ -139,4 +139,6 @@ def get_loss(name: str) -> Loss:
     try:
         return LOSSES[name]
     except (KeyError, TypeError):
-        raise ConfigError(f"Unknown loss {name!r}; use one of: {', '.join(LOSSES)}.") from None
+        raise ConfigError(
+            f"Unknown loss {quoted(name)}; use one of: {', '.join(LOSSES)}."
+        ) from None

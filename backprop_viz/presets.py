@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from .config import StepConfig, parse_config
-from .errors import ConfigError
+from .errors import ConfigError, quoted
 
 STEP_PRESETS: dict[str, dict[str, Any]] = {
     # The lesson's one-step exercise: 3 inputs, 2 hidden, 1 output, sigmoid, no biases.
@@ -92,7 +92,7 @@ def preset_dict(name: str) -> dict[str, Any]:
         return copy.deepcopy(STEP_PRESETS[name])
     except KeyError:
         raise ConfigError(
-            f"Unknown preset {name!r}; use one of: {', '.join(STEP_PRESETS)}."
+            f"Unknown preset {quoted(name)}; use one of: {', '.join(STEP_PRESETS)}."
         ) from None
 
 

@@ -1,6 +1,7 @@
 """The step view under AppTest: the lesson's numbers, live recomputation, stepping, bad input."""
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -423,3 +424,37 @@ def test_taking_steps_stops_at_the_last_state_the_page_can_draw():
     again.run()
     assert not again.exception and not again.warning
     assert again.session_state[STATE].cfg == st_.cfg
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"preset": "[Log in again here](https://evil.example/login)"},
+        {"preset": "![x](http://127.0.0.1:9/t.png)"},
+        {"preset": "<img src=x onerror=alert(1)> www.evil.example"},
+        {"preset": "x" * 400_000},
+    ],
+)
+def test_link_text_is_echoed_plain_and_short(params):
+    # Link values once reached the page as Markdown: a clickable link, a fetched image.
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.query_params.update(params)
+    app.run()
+    assert not app.exception
+    (notice,) = app.warning
+    text = notice.value
+    # Every Markdown character arrives escaped: no link, image, tag or bare address.
+    assert not re.search(r"(?<!\\)[\[\]()<>!:]", text.split("; use one of")[0])
+    assert "www.evil" not in text and "https://" not in text
+    shown = re.sub(r"\\(.)", r"\1", text)  # what the reader sees
+    assert len(shown) <= 200
+    assert state(app).preset == "lesson-step"  # the default page, kept
+
+
+def test_import_box_echoes_key_names_plain(at):
+    show(at, "Share / export")
+    box = next(t for t in at.text_area if t.label == "Configuration JSON")
+    box.set_value('{"[click](https://evil.example)": 1}').run()
+    at.button(key="step_import_load").click().run()
+    (err,) = at.error
+    assert "](" not in err.value and "https://" not in err.value

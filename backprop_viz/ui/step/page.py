@@ -10,6 +10,7 @@ import streamlit as st
 
 from ...notation import fmt
 from ...presets import PRESET_LABELS
+from .. import plain
 from .grid import collect_grid_edits
 from .link import read_link
 from .panels import control_panel, diagram, gradient_panel
@@ -64,7 +65,7 @@ def render_step_view() -> None:
         "diagram to watch the step stage by stage, or click an edge for its chain rule"
     )
     if state.notice:
-        st.warning(state.notice)
+        plain.warning(state.notice)
         state.notice = None
     stepping(state)
     _live(state)

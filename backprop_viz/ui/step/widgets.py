@@ -10,6 +10,7 @@ from ...editing import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_OUTPUTS, MAX_UNITS
 from ...losses import LOSSES
 from ...notation import sub, unit_names
 from ...presets import PRESET_LABELS, STEP_PRESETS
+from .. import plain
 from .callbacks import (
     LR_OPTIONS,
     MAX_SEED,
@@ -35,7 +36,7 @@ from .state import CUSTOM, StepState
 def show_error(state: StepState, control: str) -> None:
     message = state.errors.get(control)
     if message:
-        st.error(message, icon=":material/error:")
+        plain.error(message, icon=":material/error:")
 
 
 def _value_pair(
