@@ -8,18 +8,22 @@ import re
 import streamlit as st
 
 MAX_ECHO_CHARS = 200  # a message quoting user text is cut to this many characters
-# Every ASCII punctuation character may be backslash-escaped in Markdown; escaping them all
-# disarms links, images, emphasis, HTML and bare-URL autolinks ("https\:\/\/…") alike.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# The characters that open a Markdown construct in Streamlit: links and images ([ ] !),
+# HTML (< >), emphasis and code (* _ ~ `), headings, tables, math, escapes (# | $ \).
+# Parentheses, dashes and dots stay as they are: alone they build nothing.
+_SPECIAL = re.compile(r"([\\`*_~\[\]<>!#|$])")
+# Bare addresses that GFM would turn into links: break them with an escape.
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
 
 
 def plain(text: object, limit: int = MAX_ECHO_CHARS) -> str:
     """`text` as Markdown that shows exactly these characters: one line, at most `limit`
-    characters (then "…"), every punctuation mark escaped."""
+    characters (then "…"), every character that could start a construct escaped."""
     one_line = " ".join(str(text).split())
     if len(one_line) > limit:
         one_line = one_line[: limit - 1] + "…"
-    return _PUNCTUATION.sub(r"\\\1", one_line)
+    escaped = _SPECIAL.sub(r"\\\1", one_line)
+    return _AUTOLINK.sub(lambda m: re.sub(r"([:/.@])", r"\\\1", m.group(1)), escaped)
 
 
 def error(text: object, **kwargs: object) -> None:
