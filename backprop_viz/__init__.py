@@ -9,17 +9,17 @@ The Python API (no Streamlit needed):
     [0.00804047, 0.00555918]
 """
 
-from .admissions import load_admissions, prepare_lesson, read_admissions_csv
-from .backprop import StepTrace, gradients, step
-from .config import StepConfig, load_config, loads_config, parse_config
-from .datasets import make_2d
+from .core.config import StepConfig, load_config, loads_config, parse_config
+from .core.gradcheck import gradient_check
+from .core.landscape import loss_slice
+from .core.network import Network
+from .core.step import StepTrace, gradients, step
+from .core.training import TrainResult, train
+from .data.admissions import load_admissions, prepare_lesson, read_admissions_csv
+from .data.datasets import make_2d
 from .errors import BackpropVizError, ConfigError, DataError
-from .gradcheck import gradient_check
-from .landscape import loss_slice
-from .lesson import run_lesson
-from .network import Network
-from .presets import load_preset
-from .training import TrainResult, train
+from .explain.lesson import run_lesson
+from .explain.presets import load_preset
 
 __all__ = [
     "BackpropVizError",

@@ -10,17 +10,23 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from .admissions import ADMISSIONS_ENV, load_admissions, prepare_lesson
-from .backprop import check_learning_rate
-from .config import StepConfig, config_to_dict, load_config, trace_to_dict
+from .core.config import StepConfig, config_to_dict, load_config, trace_to_dict
+from .core.gradcheck import gradient_check
+from .core.network import MAX_HIDDEN_UNITS
+from .core.step import check_learning_rate
+from .core.training import MAX_EPOCHS
+from .data.admissions import ADMISSIONS_ENV, load_admissions, prepare_lesson
 from .errors import BackpropVizError, ConfigError, DataError
-from .gradcheck import gradient_check
-from .lesson import LESSON_EPOCHS, LESSON_HIDDEN, LESSON_LEARNING_RATE, LESSON_SEED, run_lesson
-from .network import MAX_HIDDEN_UNITS
-from .presets import STEP_PRESETS, load_preset
-from .report import describe_step
+from .explain.lesson import (
+    LESSON_EPOCHS,
+    LESSON_HIDDEN,
+    LESSON_LEARNING_RATE,
+    LESSON_SEED,
+    run_lesson,
+)
+from .explain.presets import STEP_PRESETS, load_preset
+from .explain.report import describe_step
 from .trainer import MAX_SECONDS, TrainSpec, estimated_seconds
-from .training import MAX_EPOCHS
 
 # --- Limits on the work one command may do -------------------------------------------------
 MAX_SEED = 2**32 - 1  # numpy's RandomState, which draws the lesson's weights, takes no more

@@ -8,7 +8,7 @@ training segment (plus the initial ones): the animated figures and weight lines 
 
 On the admissions data with the lesson's network (one sigmoid hidden layer, sigmoid output,
 squared error, no biases) the initial weights are the lesson's draws, and a batch run also
-records the lesson's printed "Train loss" log (see `backprop_viz.lesson`).
+records the lesson's printed "Train loss" log (see `backprop_viz.explain.lesson`).
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
-from .admissions import AdmissionsSource, prepare_lesson
-from .datasets import DATASET_LABELS, DATASETS_2D, make_2d, train_test_split
+from .core.losses import LOSSES
+from .core.network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, Network
+from .core.training import MODES, TrainResult, train
+from .data.admissions import AdmissionsSource, prepare_lesson
+from .data.datasets import DATASET_LABELS, DATASETS_2D, make_2d, train_test_split
+from .data.tabular import encode
 from .errors import ConfigError, DataError
-from .lesson import LessonLogEntry, lesson_log, lesson_log_epochs, lesson_network
-from .losses import LOSSES
-from .network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, Network
-from .tabular import encode
-from .training import MODES, TrainResult, train
+from .explain.lesson import LessonLogEntry, lesson_log, lesson_log_epochs, lesson_network
 
 Array = np.ndarray
 

@@ -21,10 +21,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backprop_viz.admissions import load_admissions, prepare_lesson  # noqa: E402
-from backprop_viz.lesson import lesson_network, run_lesson  # noqa: E402
-from backprop_viz.network import Network  # noqa: E402
-from backprop_viz.training import train  # noqa: E402
+from backprop_viz.core.network import Network  # noqa: E402
+from backprop_viz.core.training import train  # noqa: E402
+from backprop_viz.data.admissions import load_admissions, prepare_lesson  # noqa: E402
+from backprop_viz.explain.lesson import lesson_network, run_lesson  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "binary.csv"
 

@@ -31,7 +31,7 @@ import plotly.io as pio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backprop_viz.admissions import (  # noqa: E402
+from backprop_viz.data.admissions import (  # noqa: E402
     ADMISSIONS_ENV,
     AdmissionsSource,
     load_admissions,

@@ -1,4 +1,4 @@
-"""Tests for backprop_viz.admissions: reading, the synthetic stand-in, finding the data,
+"""Tests for backprop_viz.data.admissions: reading, the synthetic stand-in, finding the data,
 and the lesson's exact preparation."""
 
 # The oracles below use the legacy global RNG on purpose: it is what the lesson uses.
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backprop_viz.admissions import (
+from backprop_viz.data.admissions import (
     ADMISSIONS_ENV,
     AdmissionsSource,
     LessonSplit,
@@ -22,8 +22,8 @@ from backprop_viz.admissions import (
     read_admissions_csv,
     synthetic_admissions,
 )
+from backprop_viz.data.tabular import MAX_BYTES
 from backprop_viz.errors import DataError
-from backprop_viz.tabular import MAX_BYTES
 
 REAL_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "binary.csv"
 

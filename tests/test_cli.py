@@ -9,7 +9,7 @@ import pytest
 
 from backprop_viz import cli
 from backprop_viz.cli import main
-from backprop_viz.presets import preset_dict
+from backprop_viz.explain.presets import preset_dict
 from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
 ROOT = Path(__file__).resolve().parents[1]

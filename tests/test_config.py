@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from backprop_viz.config import (
+from backprop_viz.core.config import (
     config_to_dict,
     load_config,
     loads_config,
@@ -12,7 +12,7 @@ from backprop_viz.config import (
     trace_to_dict,
 )
 from backprop_viz.errors import ConfigError
-from backprop_viz.presets import STEP_PRESETS, load_preset, preset_dict
+from backprop_viz.explain.presets import STEP_PRESETS, load_preset, preset_dict
 
 
 @pytest.mark.parametrize("name", sorted(STEP_PRESETS))

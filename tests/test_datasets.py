@@ -1,11 +1,11 @@
-"""Tests for backprop_viz.datasets: the 2-D toy datasets and the train/test split."""
+"""Tests for backprop_viz.data.datasets: the 2-D toy datasets and the train/test split."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from backprop_viz.datasets import (
+from backprop_viz.data.datasets import (
     DATASET_LABELS,
     DATASETS_2D,
     LINEAR_NORMAL,

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_viz.activations import ACTIVATIONS, get_activation, sigmoid
-from backprop_viz.backprop import gradients, step
-from backprop_viz.gradcheck import gradient_check
-from backprop_viz.network import Network, forward
+from backprop_viz.core.activations import ACTIVATIONS, get_activation, sigmoid
+from backprop_viz.core.gradcheck import gradient_check
+from backprop_viz.core.network import Network, forward
+from backprop_viz.core.step import gradients, step
 
 
 @st.composite

@@ -15,7 +15,7 @@ import pytest
 
 from backprop_viz import cli
 from backprop_viz.cli import main
-from backprop_viz.config import (
+from backprop_viz.core.config import (
     MAX_CONFIG_BYTES,
     MAX_INTEGER_DIGITS,
     MAX_JSON_DEPTH,
@@ -25,7 +25,9 @@ from backprop_viz.config import (
     loads_config,
     read_json,
 )
-from backprop_viz.editing import (
+from backprop_viz.errors import ConfigError
+from backprop_viz.explain.presets import preset_dict
+from backprop_viz.ui.step.edits import (
     MAX_HIDDEN_LAYERS,
     MAX_INPUTS,
     MAX_LINK_CHARS,
@@ -34,8 +36,6 @@ from backprop_viz.editing import (
     decode_link,
     encode_link,
 )
-from backprop_viz.errors import ConfigError
-from backprop_viz.presets import preset_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 DEEP = "[" * 1000  # the reported 1,000 brackets

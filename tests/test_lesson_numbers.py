@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from backprop_viz.activations import sigmoid
-from backprop_viz.backprop import step
-from backprop_viz.network import Network
-from backprop_viz.presets import load_preset
+from backprop_viz.core.activations import sigmoid
+from backprop_viz.core.network import Network
+from backprop_viz.core.step import step
+from backprop_viz.explain.presets import load_preset
 
 
 def test_lesson_one_step_weight_changes():

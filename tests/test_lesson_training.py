@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop_viz.activations import sigmoid
-from backprop_viz.admissions import prepare_lesson, read_admissions_csv
-from backprop_viz.lesson import lesson_log_epochs, lesson_network, run_lesson
-from backprop_viz.training import ordered_matmul
+from backprop_viz.core.activations import sigmoid
+from backprop_viz.core.training import ordered_matmul
+from backprop_viz.data.admissions import prepare_lesson, read_admissions_csv
+from backprop_viz.explain.lesson import lesson_log_epochs, lesson_network, run_lesson
 from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,8 +154,8 @@ CORETYPES = {
 }
 LESSON_SCRIPT = """
 import json
-from backprop_viz.admissions import prepare_lesson, read_admissions_csv
-from backprop_viz.lesson import run_lesson
+from backprop_viz.data.admissions import prepare_lesson, read_admissions_csv
+from backprop_viz.explain.lesson import run_lesson
 run = run_lesson(prepare_lesson(read_admissions_csv({csv!r})))
 print(json.dumps([[e.train_loss for e in run.log], run.test_accuracy]))
 """

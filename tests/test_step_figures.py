@@ -6,17 +6,13 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from backprop_viz.backprop import step
-from backprop_viz.editing import (
-    check_limits,
-    decode_link,
-    encode_link,
-    preset_config,
-    randomize,
-    resize,
-    set_biases,
-)
+from backprop_viz.core.landscape import loss_slice
+from backprop_viz.core.network import Network
+from backprop_viz.core.step import step
 from backprop_viz.errors import ConfigError
+from backprop_viz.explain.notation import fmt, tex
+from backprop_viz.explain.presets import load_preset
+from backprop_viz.explain.stages import build_stages
 from backprop_viz.figures.network import (
     HOVER,
     LABELS,
@@ -26,11 +22,15 @@ from backprop_viz.figures.network import (
 )
 from backprop_viz.figures.step_charts import loss_slice_figure, loss_steps_figure
 from backprop_viz.figures.weights import weights_figure
-from backprop_viz.landscape import loss_slice
-from backprop_viz.network import Network
-from backprop_viz.notation import fmt, tex
-from backprop_viz.presets import load_preset
-from backprop_viz.stages import build_stages
+from backprop_viz.ui.step.edits import (
+    check_limits,
+    decode_link,
+    encode_link,
+    preset_config,
+    randomize,
+    resize,
+    set_biases,
+)
 
 
 def test_stage_order_follows_the_lesson():

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from backprop_viz.chain import chain_rule, gradient_sizes
-from backprop_viz.config import parse_config
-from backprop_viz.editing import preset_config
+from backprop_viz.core.config import parse_config
+from backprop_viz.core.params import ParamRef, weight_refs
+from backprop_viz.explain.chain import chain_rule, gradient_sizes
+from backprop_viz.explain.notation import fmt
+from backprop_viz.explain.presets import load_preset
 from backprop_viz.figures.network import HOVER, LABELS, UNITS, clicked_parameter, network_figure
-from backprop_viz.notation import fmt
-from backprop_viz.params import ParamRef, weight_refs
-from backprop_viz.presets import load_preset
+from backprop_viz.ui.step.edits import preset_config
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = "step_view_state"

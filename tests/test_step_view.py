@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from backprop_viz.backprop import step
-from backprop_viz.editing import encode_link, preset_config
+from backprop_viz.core.network import Network
+from backprop_viz.core.step import step
 from backprop_viz.figures.network import LABELS
-from backprop_viz.network import Network
+from backprop_viz.ui.step.edits import encode_link, preset_config
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = "step_view_state"
@@ -371,7 +371,7 @@ def test_gradient_section_shows_backprops_slope(at):
     assert "Gradient check" in text
     cfg = preset_config("lesson-step")
     net = Network.build(cfg["weights"])
-    from backprop_viz.backprop import gradients
+    from backprop_viz.core.step import gradients
 
     gw, _ = gradients(net, np.array([cfg["inputs"]]), np.array([cfg["targets"]]))
     # The default weight is the last one, a₂ → ŷ₁; its tangent's slope is backprop's ∂E/∂w.

@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_viz.backprop import step
-from backprop_viz.chain import chain_rule, gradient_sizes
+from backprop_viz.core.network import Network
+from backprop_viz.core.params import ParamRef, control_refs, weight_refs
+from backprop_viz.core.step import step
+from backprop_viz.core.sweep import sweep
 from backprop_viz.errors import ConfigError
+from backprop_viz.explain.chain import chain_rule, gradient_sizes
+from backprop_viz.explain.notation import param_symbol
+from backprop_viz.explain.presets import load_preset
 from backprop_viz.figures.control import control_figure, largest_steps, rate_marks
-from backprop_viz.network import Network
-from backprop_viz.notation import param_symbol
-from backprop_viz.params import ParamRef, control_refs, weight_refs
-from backprop_viz.presets import load_preset
-from backprop_viz.sweep import sweep
 
 
 def _set(net, x, y, lr, ref, value):

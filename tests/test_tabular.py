@@ -1,4 +1,4 @@
-"""Tests for backprop_viz.tabular: reading an uploaded CSV and encoding it for training."""
+"""Tests for backprop_viz.data.tabular: reading an uploaded CSV and encoding it for training."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backprop_viz.admissions import prepare_lesson, read_admissions_csv
-from backprop_viz.errors import DataError
-from backprop_viz.tabular import (
+from backprop_viz.data.admissions import prepare_lesson, read_admissions_csv
+from backprop_viz.data.tabular import (
     MAX_BYTES,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -19,6 +18,7 @@ from backprop_viz.tabular import (
     encode,
     read_user_csv,
 )
+from backprop_viz.errors import DataError
 
 REAL_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "binary.csv"
 

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import backprop_viz.ui.train_view as train_view
-from backprop_viz.admissions import ADMISSIONS_ENV
+from backprop_viz.data.admissions import ADMISSIONS_ENV
 from backprop_viz.trainer import MAX_FRAMES, PRESETS
 from backprop_viz.ui.train_state import KEY
 from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv

@@ -7,16 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backprop_viz.admissions import (
+from backprop_viz.core.network import Network
+from backprop_viz.core.training import train
+from backprop_viz.data.admissions import (
     AdmissionsSource,
     prepare_lesson,
     read_admissions_csv,
     synthetic_admissions,
 )
-from backprop_viz.datasets import DATASETS_2D
+from backprop_viz.data.datasets import DATASETS_2D
 from backprop_viz.errors import ConfigError, DataError
-from backprop_viz.lesson import lesson_network
-from backprop_viz.network import Network
+from backprop_viz.explain.lesson import lesson_network
 from backprop_viz.trainer import (
     LESSON_SPEC,
     MAX_CHECKPOINTS,
@@ -33,7 +34,6 @@ from backprop_viz.trainer import (
     problems,
     start_run,
 )
-from backprop_viz.training import train
 from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
 XOR = PRESETS["xor"].spec

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from backprop_viz.core.network import Network
+from backprop_viz.core.training import train
 from backprop_viz.errors import ConfigError
-from backprop_viz.network import Network
-from backprop_viz.training import train
 
 
 def _sig(z):
@@ -208,7 +208,7 @@ def test_bad_training_data(small):
 def test_infinite_weight_behind_a_saturated_output_is_caught(monkeypatch):
     # An infinite output weight saturates the sigmoid at ŷ = 1 = y, so the loss stays
     # finite (0): only the chunk's finiteness check can see it.
-    import backprop_viz.training as training
+    import backprop_viz.core.training as training
 
     real = training.parameter_steps
     calls = {"n": 0}

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from backprop_viz.admissions import AdmissionsSource, synthetic_admissions
+from backprop_viz.data.admissions import AdmissionsSource, synthetic_admissions
 from backprop_viz.figures.training import (
     GRID,
     LEVELS,

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ..notation import fmt, param_symbol
-from ..params import ParamRef, weight_refs
-from ..sweep import Sweep
+from ..core.params import ParamRef, weight_refs
+from ..core.sweep import Sweep
+from ..explain.notation import fmt, param_symbol
 from .style import NEGATIVE, POSITIVE, typed_array
 
 Array = np.ndarray

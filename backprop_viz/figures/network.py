@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..backprop import StepTrace
-from ..notation import fmt, layer_titles, param_symbol, unit_name, unit_symbols
-from ..params import ParamRef
-from ..stages import Stage, build_stages
+from ..core.params import ParamRef
+from ..core.step import StepTrace
+from ..explain.notation import fmt, layer_titles, param_symbol, unit_name, unit_symbols
+from ..explain.stages import Stage, build_stages
 from .edges import (
     N_EDGE_TRACES,
     Edge,

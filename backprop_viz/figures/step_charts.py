@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..landscape import LossSlice
-from ..notation import fmt
+from ..core.landscape import LossSlice
+from ..explain.notation import fmt
 from .style import NEGATIVE, POSITIVE
 
 

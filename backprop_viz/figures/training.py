@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ..network import Network, forward
-from ..stages import unit_symbols
+from ..core.network import Network, forward
+from ..explain.stages import unit_symbols
 from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
-from .weights import weights_figure
 from .style import NEGATIVE, NODE_SCALE, POSITIVE, TEST, TRAIN, play_controls, typed_array
+from .weights import weights_figure
 
 Array = np.ndarray
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..network import Network
-from ..notation import fmt, unit_name
+from ..core.network import Network
+from ..explain.notation import fmt, unit_name
 from .edges import edge_list, edge_trace_styles, edge_traces, node_positions
 
 MAX_STILL_LABELS = 10  # edges labelled with their weight; a still diagram's edges cross more

@@ -20,13 +20,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ..activations import ACTIVATIONS
-from ..admissions import ADMISSIONS_ENV, AdmissionsSource, load_admissions, read_admissions_csv
+from ..core.activations import ACTIVATIONS
+from ..core.losses import LOSSES
+from ..core.network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
+from ..data.admissions import ADMISSIONS_ENV, AdmissionsSource, load_admissions, read_admissions_csv
+from ..data.tabular import binary_columns, read_user_csv
 from ..errors import BackpropVizError
 from ..figures.training import training_figures
-from ..losses import LOSSES
-from ..network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
-from ..tabular import binary_columns, read_user_csv
 from ..trainer import (
     HIDDEN_ACTIVATIONS,
     LESSON_SPEC,

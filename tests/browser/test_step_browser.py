@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from backprop_viz.editing import preset_config
-from backprop_viz.network import Network
+from backprop_viz.core.network import Network
+from backprop_viz.ui.step.edits import preset_config
 from tests.browser.harness import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
 
 APP = REPO_ROOT / "app.py"

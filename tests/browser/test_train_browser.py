@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from backprop_viz.admissions import ADMISSIONS_ENV
+from backprop_viz.data.admissions import ADMISSIONS_ENV
 from backprop_viz.figures.training import GRID
 from tests.browser.harness import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
 

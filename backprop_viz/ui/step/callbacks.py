@@ -9,8 +9,10 @@ import math
 import numpy as np
 import streamlit as st
 
-from ...config import loads_config
-from ...editing import (
+from ...core.config import loads_config
+from ...core.params import ParamRef
+from ...errors import BackpropVizError
+from .edits import (
     preset_config,
     randomize,
     resize,
@@ -18,8 +20,6 @@ from ...editing import (
     take_steps,
     validated,
 )
-from ...errors import BackpropVizError
-from ...params import ParamRef
 from .state import (
     CUSTOM,
     StepState,

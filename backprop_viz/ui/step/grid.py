@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ...editing import Config
-from ...notation import unit_names
-from ...params import ParamRef
+from ...core.params import ParamRef
+from ...explain.notation import unit_names
+from .edits import Config
 from .state import StepState, propose
 
 

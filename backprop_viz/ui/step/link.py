@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ...editing import decode_link
 from ...errors import BackpropVizError
+from .edits import decode_link
 from .state import CUSTOM, StepState, load
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ...notation import fmt
-from ...presets import PRESET_LABELS
+from ...explain.notation import fmt
+from ...explain.presets import PRESET_LABELS
 from .. import plain
 from .grid import collect_grid_edits
 from .link import read_link

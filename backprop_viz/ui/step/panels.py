@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ...editing import preset_config
+from ...core.params import ParamRef, control_refs, weight_refs
+from ...explain.notation import param_symbol
+from ...explain.presets import CONTRASTS, PRESET_LABELS
+from ...explain.stages import WHOLE
 from ...figures.network import clicked_parameter, diagram_at, stage_keys
-from ...notation import param_symbol
-from ...params import ParamRef, control_refs, weight_refs
-from ...presets import CONTRASTS, PRESET_LABELS
-from ...stages import WHOLE
 from ..charts import show_figure
+from .edits import preset_config
 from .results import Computed, cfg_json_of, compute, control_chart, gradient_chart
 from .state import StepState, get_state, load
 

@@ -9,21 +9,21 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from ...backprop import StepTrace
-from ...chain import chain_rule, gradient_sizes
-from ...config import StepConfig, parse_config
-from ...editing import MAX_LEARNING_RATE, Config
+from ...core.config import StepConfig, parse_config
+from ...core.gradcheck import GradCheckRow, gradient_check
+from ...core.landscape import loss_slice
+from ...core.params import ParamRef
+from ...core.step import StepTrace
+from ...core.sweep import sweep
+from ...explain.chain import chain_rule, gradient_sizes
+from ...explain.notation import param_place, param_symbol, unit_name
+from ...explain.report import describe_step
+from ...explain.stages import Stage, build_stages
+from ...explain.tables import chain_text, step_tables
 from ...figures.control import control_figure
 from ...figures.network import network_figure
 from ...figures.step_charts import gradient_size_figure, loss_slice_figure
-from ...gradcheck import GradCheckRow, gradient_check
-from ...landscape import loss_slice
-from ...notation import param_place, param_symbol, unit_name
-from ...params import ParamRef
-from ...report import describe_step
-from ...stages import Stage, build_stages
-from ...sweep import sweep
-from ...tables import chain_text, step_tables
+from .edits import MAX_LEARNING_RATE, Config
 
 INPUT_RANGE = (-3.0, 3.0)  # the input sliders' range, and the span of an input's sweep
 WEIGHT_SPAN = 10.0  # a weight's or bias's sweep covers ±10 (and its current value)

@@ -7,13 +7,13 @@ import json
 
 import streamlit as st
 
-from ...editing import encode_link
+from ...core.params import ParamRef, weight_refs
+from ...explain.notation import param_place, param_symbol
+from ...explain.tables import full, md_table
 from ...figures.step_charts import loss_steps_figure
-from ...notation import param_place, param_symbol
-from ...params import ParamRef, weight_refs
-from ...tables import full, md_table
 from ..charts import show_figure
 from .callbacks import on_import
+from .edits import encode_link
 from .panels import CHAIN_SECTION, explained, shape_tag
 from .results import (
     Computed,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from ...editing import Config, preset_config, validated, with_parameters
 from ...errors import BackpropVizError
-from ...stages import WHOLE
+from ...explain.stages import WHOLE
+from .edits import Config, preset_config, validated, with_parameters
 from .results import cfg_json_of, compute
 
 KEY = "step_view_state"

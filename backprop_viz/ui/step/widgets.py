@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ...activations import ACTIVATIONS
-from ...editing import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_OUTPUTS, MAX_UNITS
-from ...losses import LOSSES
-from ...notation import sub, unit_names
-from ...presets import PRESET_LABELS, STEP_PRESETS
+from ...core.activations import ACTIVATIONS
+from ...core.losses import LOSSES
+from ...explain.notation import sub, unit_names
+from ...explain.presets import PRESET_LABELS, STEP_PRESETS
 from .. import plain
 from .callbacks import (
     LR_OPTIONS,
@@ -28,6 +27,7 @@ from .callbacks import (
     on_value,
     shape_keys,
 )
+from .edits import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_OUTPUTS, MAX_UNITS
 from .grid import grid_frame
 from .results import INPUT_RANGE, target_range
 from .state import CUSTOM, StepState

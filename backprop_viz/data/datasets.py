@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 DATASETS_2D: tuple[str, ...] = ("xor", "circles", "spirals", "blobs", "linear")
 DATASET_LABELS: dict[str, str] = {

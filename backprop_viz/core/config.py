@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .backprop import StepTrace, as_records, check_learning_rate, step
-from .errors import ConfigError, quoted
+from ..errors import ConfigError, quoted
 from .network import Network
+from .step import StepTrace, as_records, check_learning_rate, step
 
 Array = np.ndarray
 

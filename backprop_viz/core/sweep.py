@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import as_problem, backward, check_learning_rate, parameter_steps
-from .errors import ConfigError
+from ..errors import ConfigError
 from .network import Network, forward
 from .params import ParamRef
+from .step import as_problem, backward, check_learning_rate, parameter_steps
 
 Array = np.ndarray
 

@@ -3,7 +3,7 @@ errors, the steps and the new weights, and the chain rule for one weight with it
 
 from __future__ import annotations
 
-from .backprop import StepTrace
+from ..core.step import StepTrace
 from .chain import ChainRule
 from .notation import unit_name, unit_names
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .backprop import step
-from .config import StepConfig, config_to_dict, parse_config
-from .errors import BackpropVizError, ConfigError, quoted
-from .presets import STEP_PRESETS, preset_dict
+from ...core.config import StepConfig, config_to_dict, parse_config
+from ...core.step import step
+from ...errors import BackpropVizError, ConfigError, quoted
+from ...explain.presets import STEP_PRESETS, preset_dict
 
 Config = dict[str, Any]
 
@@ -238,7 +238,7 @@ def decode_link(params: dict[str, str]) -> Config | None:
         text = params["config"]
         if not text or len(text) > MAX_LINK_CHARS:
             raise ConfigError("The link's configuration is empty or too long.")
-        from .config import MAX_LINK_JSON_BYTES, read_json
+        from ...core.config import MAX_LINK_JSON_BYTES, read_json
 
         damaged = ConfigError("The link's configuration is damaged (it is not a valid code).")
         inflate = zlib.decompressobj()

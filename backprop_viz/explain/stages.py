@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backprop import StepTrace
+from ..core.step import StepTrace
 from .notation import (
     delta_tex,
     delta_txt,

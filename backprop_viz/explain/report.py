@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backprop import StepTrace
+from ..core.step import StepTrace
 from .notation import layer_titles
 
 

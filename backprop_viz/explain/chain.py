@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import StepTrace
-from .errors import ConfigError
+from ..core.params import ParamRef
+from ..core.step import StepTrace
+from ..core.sweep import sweep
+from ..errors import ConfigError
 from .notation import param_symbol, unit_name
-from .params import ParamRef
-from .sweep import sweep
 
 Array = np.ndarray
 

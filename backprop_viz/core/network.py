@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ConfigError
 from .activations import Activation, get_activation
-from .errors import ConfigError
 from .losses import Loss, get_loss
 
 Array = np.ndarray

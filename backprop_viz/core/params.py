@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 Kind = Literal["weight", "bias", "input", "target", "learning_rate"]
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 100_000

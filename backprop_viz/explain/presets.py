@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .config import StepConfig, parse_config
-from .errors import ConfigError, quoted
+from ..core.config import StepConfig, parse_config
+from ..errors import ConfigError, quoted
 
 STEP_PRESETS: dict[str, dict[str, Any]] = {
     # The lesson's one-step exercise: 3 inputs, 2 hidden, 1 output, sigmoid, no biases.

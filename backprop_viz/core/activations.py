@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ConfigError, quoted
+from ..errors import ConfigError, quoted
 
 Array = np.ndarray
 

@@ -18,7 +18,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 from .tabular import MAX_BYTES, MAX_ROWS, decode_csv_bytes, parse_csv_text
 
 ADMISSIONS_ENV = "BACKPROP_VIZ_ADMISSIONS_CSV"

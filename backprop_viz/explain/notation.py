@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .params import ParamRef
+from ..core.params import ParamRef
 
 Array = np.ndarray
 

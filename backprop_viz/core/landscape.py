@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import as_problem, gradients
-from .errors import ConfigError
+from ..errors import ConfigError
 from .network import Network
 from .params import ParamRef
+from .step import as_problem, gradients
 from .sweep import sweep
 
 Array = np.ndarray

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backprop import as_problem, backward, check_learning_rate, parameter_steps
-from .errors import ConfigError
+from ..errors import ConfigError
 from .network import Forward, Network, forward
+from .step import as_problem, backward, check_learning_rate, parameter_steps
 
 Array = np.ndarray
 

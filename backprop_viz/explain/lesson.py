@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .admissions import LessonSplit
-from .network import Network, forward
-from .training import Snapshot, TrainResult, ordered_matmul, train
+from ..core.network import Network, forward
+from ..core.training import Snapshot, TrainResult, ordered_matmul, train
+from ..data.admissions import LessonSplit
 
 LESSON_EPOCHS = 900
 LESSON_LEARNING_RATE = 0.005

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ConfigError, quoted
 from .activations import Activation
-from .errors import ConfigError, quoted
 
 Array = np.ndarray
 Signal = tuple[Array | None, Array]

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import as_problem, gradients
 from .network import Network, forward
 from .params import ParamRef
+from .step import as_problem, gradients
 
 Array = np.ndarray
 
