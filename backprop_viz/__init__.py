@@ -12,8 +12,8 @@ The Python API (no Streamlit needed):
 from .core.config import StepConfig, load_config, loads_config, parse_config
 from .core.gradcheck import gradient_check
 from .core.landscape import loss_slice
-from .core.network import Network
-from .core.step import StepTrace, gradients, step
+from .core.network import Network, gradients
+from .core.step import StepTrace, step
 from .core.training import TrainResult, train
 from .data.admissions import load_admissions, prepare_lesson, read_admissions_csv
 from .data.datasets import make_2d

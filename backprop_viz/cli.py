@@ -12,9 +12,8 @@ from typing import Any, NoReturn
 
 from .core.config import StepConfig, config_to_dict, load_config, trace_to_dict
 from .core.gradcheck import gradient_check
-from .core.network import MAX_HIDDEN_UNITS
-from .core.step import check_learning_rate
 from .core.training import MAX_EPOCHS
+from .core.validate import check_learning_rate
 from .data.admissions import ADMISSIONS_ENV, load_admissions, prepare_lesson
 from .errors import BackpropVizError, ConfigError, DataError
 from .explain.lesson import (
@@ -26,6 +25,7 @@ from .explain.lesson import (
 )
 from .explain.presets import STEP_PRESETS, load_preset
 from .explain.report import describe_step
+from .limits import MAX_HIDDEN_UNITS
 from .trainer import MAX_SECONDS, TrainSpec, estimated_seconds
 
 # --- Limits on the work one command may do -------------------------------------------------

@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 
 from .core.losses import LOSSES
-from .core.network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, Network
+from .core.network import Network
 from .core.training import MODES, TrainResult, train
 from .data.admissions import AdmissionsSource, prepare_lesson
 from .data.datasets import DATASET_LABELS, DATASETS_2D, make_2d, train_test_split
 from .data.tabular import encode
 from .errors import ConfigError, DataError
 from .explain.lesson import LessonLogEntry, lesson_log, lesson_log_epochs, lesson_network
+from .limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
 
 Array = np.ndarray
 

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from backprop_viz.core.activations import ACTIVATIONS, get_activation, sigmoid
 from backprop_viz.core.gradcheck import gradient_check
-from backprop_viz.core.network import Network, forward
-from backprop_viz.core.step import gradients, step
+from backprop_viz.core.network import Network, forward_pass, gradients
+from backprop_viz.core.step import step
 
 
 @st.composite
@@ -127,7 +127,7 @@ def test_stacked_forward_matches_one_at_a_time():
     x = rng.normal(size=(6, 3))
     stacked_w = [np.stack([w, 2 * w]) for w in net.weights]
     stacked_b = [np.stack([b + 1, b - 1]) for b in net.biases]
-    out = forward(net, stacked_w, stacked_b, x).output
+    out = forward_pass(net.with_parameters(stacked_w, stacked_b), x).output
     for k, scale in enumerate((1, 2)):
         single = net.with_parameters(
             [scale * w for w in net.weights], [b + (1 if k == 0 else -1) for b in net.biases]

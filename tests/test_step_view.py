@@ -371,7 +371,7 @@ def test_gradient_section_shows_backprops_slope(at):
     assert "Gradient check" in text
     cfg = preset_config("lesson-step")
     net = Network.build(cfg["weights"])
-    from backprop_viz.core.step import gradients
+    from backprop_viz.core.network import gradients
 
     gw, _ = gradients(net, np.array([cfg["inputs"]]), np.array([cfg["targets"]]))
     # The default weight is the last one, a₂ → ŷ₁; its tangent's slope is backprop's ∂E/∂w.

@@ -213,8 +213,8 @@ def test_infinite_weight_behind_a_saturated_output_is_caught(monkeypatch):
     real = training.parameter_steps
     calls = {"n": 0}
 
-    def poisoned(fwd, bwd, lr, with_biases=True):
-        dw, db = real(fwd, bwd, lr, with_biases)
+    def poisoned(fwd, bwd, lr, with_biases=True, **sums):
+        dw, db = real(fwd, bwd, lr, with_biases, **sums)
         calls["n"] += 1
         if calls["n"] == 3:
             dw[1] = np.full_like(dw[1], np.inf)

@@ -25,7 +25,8 @@ import numpy as np
 
 from ..errors import ConfigError, quoted
 from .network import Network
-from .step import StepTrace, as_records, check_learning_rate, step
+from .step import StepTrace, step
+from .validate import as_records, check_learning_rate
 
 Array = np.ndarray
 

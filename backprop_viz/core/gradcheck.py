@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Network, forward
+from .network import Network, forward_pass, gradients
 from .params import ParamRef
-from .step import as_problem, gradients
+from .validate import as_problem
 
 Array = np.ndarray
 
@@ -64,7 +64,7 @@ def _numeric(network: Network, x: Array, y: Array, layer: int, kind: str, eps: f
             ws[layer] = target[None] + sign * bump
         else:
             bs[layer] = target[None] + sign * bump
-        fwd = forward(network, ws, bs, x)
+        fwd = forward_pass(network.with_parameters(ws, bs), x)
         results.append(network.loss.mean(y, fwd.output, fwd.weighted_sums[-1]))
     return ((results[0] - results[1]) / (2.0 * eps)).reshape(target.shape)
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .network import Network
+from .network import Network, gradients
 from .params import ParamRef
-from .step import as_problem, gradients
 from .sweep import sweep
+from .validate import as_problem
 
 Array = np.ndarray
 

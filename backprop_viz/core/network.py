@@ -1,7 +1,10 @@
-"""A small dense network: validated parameters and the forward pass.
+"""A dense network, as architecture plus parameters, and the three things backpropagation does
+with it: the forward pass, the backward pass and the weight steps, in the lesson's notation.
 
 Weights are shaped (units in, units out), as in the lesson (`weights_input_hidden` is
-n_features × n_hidden), so a layer computes h = x·W (+ b) and a = f(h).
+n_features × n_hidden), so a layer computes h = x·W (+ b) and a = f(h). Arrays of values are
+shaped (..., records, units); parameters may carry leading axes too (several networks
+stacked, one forward pass for all: the gradient check and the sweeps use that).
 """
 
 from __future__ import annotations
@@ -13,48 +16,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .activations import Activation, get_activation
-from .losses import Loss, get_loss
+from .activations import Activation
+from .losses import Loss
+from .validate import network_parts
 
 Array = np.ndarray
-
-MAX_HIDDEN_LAYERS = 4
-MAX_HIDDEN_UNITS = 16
-
-
-@dataclass(frozen=True)
-class Forward:
-    """Per layer: its input, its weighted sum h and its activation a = f(h).
-
-    Arrays are shaped (..., records, units); leading axes come from stacked weights.
-    """
-
-    inputs: tuple[Array, ...]
-    weighted_sums: tuple[Array, ...]
-    outputs: tuple[Array, ...]
-
-    @property
-    def output(self) -> Array:
-        """The network's output ŷ."""
-        return self.outputs[-1]
-
-
-def _as_matrix(value: object, what: str) -> Array:
-    try:
-        arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{what} must be numbers.") from None
-    if not np.all(np.isfinite(arr)):
-        raise ConfigError(f"{what} contains NaN or an infinite value.")
-    return arr
+MatMul = Callable[[Array, Array], Array]
 
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """Weights (and optional biases) of a dense network, its activations and its loss.
-
-    Build one with `Network.build` (validates and converts) or `Network.random`.
-    """
+    """Architecture (activations, loss, whether biases train) plus parameters (weights,
+    biases). Build one with `Network.build` (validates and converts) or `Network.random`."""
 
     weights: tuple[Array, ...]
     biases: tuple[Array, ...] | None
@@ -71,67 +44,13 @@ class Network:
         loss: str = "squared_error",
         train_biases: bool = True,
     ) -> Network:
-        """Validate and convert parameters given as nested lists or arrays.
+        """A network from parameters given as nested lists or arrays and functions by name.
 
         The last weight may be a 1-D vector (one output), as in the lesson. Raises
         ConfigError with one clear sentence for anything malformed.
         """
-        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
-            raise ConfigError("weights must be a non-empty list with one matrix per layer.")
-        mats = []
-        for i, w in enumerate(weights, start=1):
-            arr = _as_matrix(w, f"Layer {i} weights")
-            if arr.ndim == 1 and i == len(weights):
-                arr = arr[:, None]  # the lesson's 1-D hidden-to-output vector
-            if arr.ndim != 2 or arr.size == 0:
-                raise ConfigError(
-                    f"Layer {i} weights must be a non-empty (units in × units out) matrix."
-                )
-            mats.append(arr)
-        for i in range(1, len(mats)):
-            if mats[i].shape[0] != mats[i - 1].shape[1]:
-                raise ConfigError(
-                    f"Layer {i + 1} weights have {mats[i].shape[0]} rows but layer {i} "
-                    f"has {mats[i - 1].shape[1]} units: the shapes do not chain."
-                )
-        hidden = [m.shape[1] for m in mats[:-1]]
-        if len(hidden) > MAX_HIDDEN_LAYERS:
-            raise ConfigError(f"At most {MAX_HIDDEN_LAYERS} hidden layers (got {len(hidden)}).")
-        if any(h > MAX_HIDDEN_UNITS for h in hidden):
-            raise ConfigError(f"A hidden layer has at most {MAX_HIDDEN_UNITS} units.")
-
-        names = [activations] * len(mats) if isinstance(activations, str) else list(activations)
-        if len(names) != len(mats):
-            raise ConfigError(
-                f"Give one activation for all layers or one per layer ({len(mats)}); "
-                f"got {len(names)}."
-            )
-        acts = tuple(get_activation(n) for n in names)
-        loss_obj = get_loss(loss)
-        needed = loss_obj.output_activation
-        if needed and acts[-1].name != needed:
-            raise ConfigError(f"{loss_obj.label} loss needs a {needed} output layer.")
-
-        bias_arrays = None
-        if biases is not None:
-            if not isinstance(biases, Sequence) or len(biases) != len(mats):
-                raise ConfigError(f"biases must be null or a list of {len(mats)} vectors.")
-            bias_arrays = []
-            for i, (b, w) in enumerate(zip(biases, mats, strict=True), start=1):
-                arr = np.atleast_1d(_as_matrix(b, f"Layer {i} biases"))
-                if arr.shape != (w.shape[1],):
-                    raise ConfigError(
-                        f"Layer {i} biases must have {w.shape[1]} values (one per unit); "
-                        f"got shape {arr.shape}."
-                    )
-                bias_arrays.append(arr)
-        return cls(
-            weights=tuple(mats),
-            biases=None if bias_arrays is None else tuple(bias_arrays),
-            activations=acts,
-            loss=loss_obj,
-            train_biases=bool(train_biases),
-        )
+        w, b, acts, loss_fn = network_parts(weights, biases, activations, loss)
+        return cls(w, b, acts, loss_fn, bool(train_biases))
 
     @classmethod
     def random(
@@ -158,7 +77,7 @@ class Network:
     @property
     def sizes(self) -> tuple[int, ...]:
         """Units per layer, inputs first: (n_in, hidden..., n_out)."""
-        return (self.weights[0].shape[0], *(w.shape[1] for w in self.weights))
+        return (self.weights[0].shape[-2], *(w.shape[-1] for w in self.weights))
 
     @property
     def n_layers(self) -> int:
@@ -168,50 +87,142 @@ class Network:
     def with_parameters(
         self, weights: Sequence[Array], biases: Sequence[Array] | None = None
     ) -> Network:
-        """The same network with other parameters of the same shapes (not re-validated)."""
+        """The same architecture with other parameters (of the same shapes, possibly stacked
+        on leading axes); not re-validated, not copied: parameters are never changed in
+        place."""
         return Network(
-            weights=tuple(np.array(w, dtype=float) for w in weights),
-            biases=None if biases is None else tuple(np.array(b, dtype=float) for b in biases),
+            weights=tuple(np.asarray(w, dtype=float) for w in weights),
+            biases=None if biases is None else tuple(np.asarray(b, dtype=float) for b in biases),
             activations=self.activations,
             loss=self.loss,
             train_biases=self.train_biases,
         )
 
     def forward(self, inputs: Array) -> Forward:
-        """Forward pass for records shaped (records, n_in); returns every layer's values."""
+        """The forward pass for records shaped (records, n_in): every layer's values."""
         with np.errstate(over="ignore", invalid="ignore"):  # absurd weights give inf, not noise
-            return forward(self, self.weights, self.biases, np.asarray(inputs, dtype=float))
+            return forward_pass(self, np.asarray(inputs, dtype=float))
 
     def predict(self, inputs: Array) -> Array:
         """The output ŷ for records shaped (records, n_in)."""
         return self.forward(inputs).output
 
 
-def forward(
-    network: Network,
-    weights: Sequence[Array],
-    biases: Sequence[Array] | None,
-    inputs: Array,
-    matmul: Callable[[Array, Array], Array] = np.matmul,
-) -> Forward:
-    """Forward pass with explicit parameters, which may carry leading (stacked) axes.
+# --- forward: h = x·W (+ b), a = f(h), layer by layer -----------------------------------
 
-    No floating-point state is changed here: this runs once per epoch in training, whose
-    caller silences overflow once for the whole loop and checks finiteness itself.
-    `matmul` forms each x·W (training's `ordered_matmul` sums in a fixed order, not BLAS's).
+
+@dataclass(frozen=True)
+class Forward:
+    """Per layer: its input, its weighted sum h and its activation a = f(h)."""
+
+    inputs: tuple[Array, ...]
+    weighted_sums: tuple[Array, ...]
+    outputs: tuple[Array, ...]
+
+    @property
+    def output(self) -> Array:
+        """The network's output ŷ."""
+        return self.outputs[-1]
+
+
+def forward_pass(net: Network, x: Array, matmul: MatMul = np.matmul) -> Forward:
+    """Send records x through the layers: h = x·W (+ b), a = f(h), each layer's a the next
+    layer's input.
+
+    No floating-point state is changed here (training silences overflow once for its whole
+    loop and checks finiteness itself). `matmul` forms each x·W; the lesson's exact run
+    passes one that sums in a fixed order rather than BLAS's.
     """
-    layer_inputs, sums, outs = [], [], []
-    a = inputs
-    for i, (w, act) in enumerate(zip(weights, network.activations, strict=True)):
-        layer_inputs.append(a)
-        z = matmul(a, w)
-        if biases is not None:
-            b = biases[i]
+    inputs, sums, outputs = [], [], []
+    a = x
+    for i, (w, f) in enumerate(zip(net.weights, net.activations, strict=True)):
+        inputs.append(a)
+        h = matmul(a, w)
+        if net.biases is not None:
+            b = net.biases[i]
             if b.ndim == 1:
-                z += b  # z is fresh from the product: add in place
-            else:  # stacked biases may add a leading axis that z lacks
-                z = z + b[..., None, :]
-        a = act.fn(z)
-        sums.append(z)
-        outs.append(a)
-    return Forward(tuple(layer_inputs), tuple(sums), tuple(outs))
+                h += b  # h is fresh from the product: add in place
+            else:  # stacked biases may add a leading axis that h lacks
+                h = h + b[..., None, :]
+        a = f.fn(h)
+        sums.append(h)
+        outputs.append(a)
+    return Forward(tuple(inputs), tuple(sums), tuple(outputs))
+
+
+# --- backward: the error terms δ = −∂E/∂h, from the output back --------------------------
+
+
+@dataclass(frozen=True)
+class Backward:
+    """Per layer: the error arriving at its units (before f′) and its error term δ."""
+
+    errors: tuple[Array, ...]
+    error_terms: tuple[Array, ...]
+
+
+def backward_pass(
+    net: Network,
+    fwd: Forward,
+    y: Array,
+    with_errors: bool = True,
+    matmul: MatMul = np.matmul,
+) -> Backward:
+    """Send the output error back through the layers.
+
+    At the output, error = y − ŷ (for squared error; −∂E/∂ŷ in general) and the output error
+    term δᵒ = error·f′(h) (cross-entropy: δᵒ = y − ŷ, f′ cancels). A hidden unit j's error
+    is Σ_k δ_k·w_jk, the error terms of the layer above scaled back by the weights, and its
+    error term δʰ = error·f′(h). With `with_errors=False` the output layer's error before
+    f′ may be None when only the error terms are needed (training).
+    """
+    error, term = net.loss.output_signal(
+        y, fwd.outputs[-1], fwd.weighted_sums[-1], net.activations[-1], with_errors
+    )
+    errors, terms = [error], [term]  # output first; reversed at the end
+    for i in range(net.n_layers - 2, -1, -1):
+        error = matmul(term, net.weights[i + 1].mT)
+        term = error * net.activations[i].derivative(fwd.weighted_sums[i], fwd.outputs[i])
+        errors.append(error)
+        terms.append(term)
+    return Backward(tuple(reversed(errors)), tuple(reversed(terms)))
+
+
+# --- the update: Δw = η·δ·input, summed over records, divided by their number ---------------
+
+
+def parameter_steps(
+    fwd: Forward,
+    bwd: Backward,
+    learning_rate: float,
+    with_biases: bool = True,
+    matmul: MatMul = np.matmul,
+) -> tuple[list[Array], list[Array] | None]:
+    """Δw = η·Σ_records(input ⊗ δ) / records and Δb = η·Σ δ / records, per layer: the
+    lesson's batch rule (the steps summed with the weights fixed, then divided)."""
+    n = fwd.inputs[0].shape[-2]
+    dw = [
+        learning_rate * matmul(x.mT, d) / n
+        for x, d in zip(fwd.inputs, bwd.error_terms, strict=True)
+    ]
+    if not with_biases:
+        return dw, None
+    return dw, [learning_rate * np.add.reduce(d, axis=-2) / n for d in bwd.error_terms]
+
+
+def updated(net: Network, dw: Sequence[Array], db: Sequence[Array] | None) -> Network:
+    """w ← w + Δw (and b ← b + Δb when the biases train)."""
+    weights = [w + d for w, d in zip(net.weights, dw, strict=True)]
+    biases = net.biases
+    if biases is not None and net.train_biases and db is not None:
+        biases = [b + d for b, d in zip(biases, db, strict=True)]
+    return net.with_parameters(weights, biases)
+
+
+def gradients(net: Network, x: Array, y: Array) -> tuple[list[Array], list[Array]]:
+    """∂E/∂W and ∂E/∂b of the record-averaged loss, per layer (the negated steps for η = 1)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        fwd = forward_pass(net, x)
+        bwd = backward_pass(net, fwd, y)
+        dw, db = parameter_steps(fwd, bwd, 1.0)
+    return [-g for g in dw], [-g for g in db]

@@ -1,4 +1,5 @@
-"""The backward pass and one full training step, recorded as a trace a view can draw.
+"""One training step (forward, backward, update) recorded layer by layer as a trace that a
+page, a figure or a report can read.
 
 Signs follow the lesson: an error term is δ = −∂E/∂h (h the weighted sum), so a weight
 step is Δw = +η·δ·(input to that layer), averaged over the records of a batch.
@@ -6,81 +7,15 @@ step is Δw = +η·δ·(input to that layer), averaged over the records of a bat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import ConfigError
-from .network import Forward, Network, forward
+from .network import Network, backward_pass, forward_pass, parameter_steps, updated
+from .validate import as_problem, check_learning_rate
 
 Array = np.ndarray
-
-
-@dataclass(frozen=True)
-class Backward:
-    """Per layer: the error arriving at its units (before f′) and its error term δ."""
-
-    errors: tuple[Array, ...]
-    error_terms: tuple[Array, ...]
-
-
-def backward(
-    network: Network,
-    weights: Sequence[Array],
-    fwd: Forward,
-    targets: Array,
-    with_errors: bool = True,
-    matmul: Callable[[Array, Array], Array] = np.matmul,
-) -> Backward:
-    """Send the output error back through the layers (`with_errors=False`: the output
-    layer's error before f′ may be None when only the error terms are needed).
-
-    The output layer's error is −∂E/∂ŷ (y − ŷ for squared error); a hidden unit j's error
-    is Σ_k δ_k·w_jk, the next layer's error terms scaled back by the weights; δ = error·f′(h).
-    `matmul` forms those sums (as in `forward`).
-    """
-    error, term = network.loss.output_signal(
-        targets, fwd.outputs[-1], fwd.weighted_sums[-1], network.activations[-1], with_errors
-    )
-    errors, terms = [error], [term]  # built output-first, reversed at the end
-    for i in range(len(weights) - 2, -1, -1):
-        error = matmul(term, weights[i + 1].mT)
-        term = error * network.activations[i].derivative(fwd.weighted_sums[i], fwd.outputs[i])
-        errors.append(error)
-        terms.append(term)
-    return Backward(tuple(reversed(errors)), tuple(reversed(terms)))
-
-
-def parameter_steps(
-    fwd: Forward,
-    bwd: Backward,
-    learning_rate: float,
-    with_biases: bool = True,
-    matmul: Callable[[Array, Array], Array] = np.matmul,
-) -> tuple[list[Array], list[Array] | None]:
-    """Δw = η·Σ_records(input ⊗ δ) / records and Δb = η·Σ δ / records, per layer.
-
-    Summing first and dividing by the number of records is the lesson's batch rule.
-    `matmul` forms the sums over records (as in `forward`).
-    """
-    n = fwd.inputs[0].shape[-2]
-    dw = [
-        learning_rate * matmul(x.mT, d) / n
-        for x, d in zip(fwd.inputs, bwd.error_terms, strict=True)
-    ]
-    if not with_biases:
-        return dw, None
-    return dw, [learning_rate * np.add.reduce(d, axis=-2) / n for d in bwd.error_terms]
-
-
-def gradients(network: Network, inputs: Array, targets: Array) -> tuple[list[Array], list[Array]]:
-    """∂E/∂W and ∂E/∂b of the record-averaged loss, per layer (the negated steps for η = 1)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        fwd = forward(network, network.weights, network.biases, inputs)
-        bwd = backward(network, network.weights, fwd, targets)
-        dw, db = parameter_steps(fwd, bwd, 1.0)
-    return [-g for g in dw], [-g for g in db]
 
 
 @dataclass(frozen=True)
@@ -123,49 +58,6 @@ class StepTrace:
         return self.targets - self.output
 
 
-def as_records(values: object, width: int, what: str) -> Array:
-    """Coerce one record (1-D) or several (2-D) to a finite (records, width) float array."""
-    try:
-        arr = np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{what} must be numbers.") from None
-    if arr.ndim == 0:
-        arr = arr.reshape(1, 1)
-    elif arr.ndim == 1:
-        arr = arr.reshape(-1, width) if width == 1 and arr.size != 1 else arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != width or arr.shape[0] == 0:
-        raise ConfigError(f"{what} must have {width} value(s) per record; got shape {arr.shape}.")
-    if not np.all(np.isfinite(arr)):
-        raise ConfigError(f"{what} contains NaN or an infinite value.")
-    return arr
-
-
-def as_problem(
-    network: Network, inputs: object, targets: object, kind: str = ""
-) -> tuple[Array, Array]:
-    """(inputs, targets) as (records, n_in) and (records, n_out) arrays with as many
-    records each; `kind` ("training", "test") names them in messages."""
-    what = f"{kind} " if kind else ""
-    x = as_records(inputs, network.sizes[0], f"{what}inputs".capitalize())
-    y = as_records(targets, network.sizes[-1], f"{what}targets".capitalize())
-    if x.shape[0] != y.shape[0]:
-        raise ConfigError(f"{x.shape[0]} {what}input records but {y.shape[0]} {what}targets.")
-    return x, y
-
-
-def check_learning_rate(learning_rate: object) -> float:
-    """A finite learning rate in (0, 100]; ConfigError otherwise."""
-    try:
-        lr = float(learning_rate)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ConfigError("The learning rate must be a number.") from None
-    if not np.isfinite(lr) or lr <= 0:
-        raise ConfigError(f"The learning rate must be a positive number; got {learning_rate}.")
-    if lr > 100:
-        raise ConfigError(f"A learning rate of {lr:g} is too large; use at most 100.")
-    return lr
-
-
 def step(network: Network, inputs: object, targets: object, learning_rate: float) -> StepTrace:
     """One training step on the given record(s): forward, backward, update, with a trace.
 
@@ -175,18 +67,15 @@ def step(network: Network, inputs: object, targets: object, learning_rate: float
     lr = check_learning_rate(learning_rate)
     x, y = as_problem(network, inputs, targets)
 
-    bias_on = network.biases is not None
     with np.errstate(over="ignore", invalid="ignore"):
-        fwd = forward(network, network.weights, network.biases, x)
-        bwd = backward(network, network.weights, fwd, y)
-        dw, db = parameter_steps(fwd, bwd, lr)
-        if bias_on and not network.train_biases:
-            db = [np.zeros_like(b) for b in db]
-        new_w = [w + d for w, d in zip(network.weights, dw, strict=True)]
-        new_b = [b + d for b, d in zip(network.biases, db, strict=True)] if bias_on else None
-        new_net = network.with_parameters(new_w, new_b)
-        after = forward(new_net, new_net.weights, new_net.biases, x)
-    if not all(np.all(np.isfinite(a)) for a in (*new_w, after.output)):
+        fwd = forward_pass(network, x)
+        bwd = backward_pass(network, fwd, y)
+        dw, db = parameter_steps(fwd, bwd, lr, with_biases=network.biases is not None)
+        if db is not None and not network.train_biases:
+            db = [np.zeros_like(b) for b in db]  # frozen biases: reported as Δb = 0
+        new_net = updated(network, dw, db)
+        after = forward_pass(new_net, x)
+    if not all(np.all(np.isfinite(a)) for a in (*new_net.weights, after.output)):
         raise ConfigError(
             "This step overflows (a value became infinite or NaN); use smaller weights, "
             "inputs or learning rate."
@@ -201,9 +90,9 @@ def step(network: Network, inputs: object, targets: object, learning_rate: float
             error_term=bwd.error_terms[i],
             edge_error=bwd.error_terms[i][:, None, :] * network.weights[i][None, :, :],
             weight_delta=dw[i],
-            bias_delta=db[i] if bias_on else None,
-            new_weights=new_w[i],
-            new_biases=new_b[i] if new_b is not None else None,
+            bias_delta=None if db is None else db[i],
+            new_weights=new_net.weights[i],
+            new_biases=None if new_net.biases is None else new_net.biases[i],
         )
         for i in range(network.n_layers)
     )

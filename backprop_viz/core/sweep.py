@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .network import Network, forward
+from .network import Network, backward_pass, forward_pass, parameter_steps
 from .params import ParamRef
-from .step import as_problem, backward, check_learning_rate, parameter_steps
+from .validate import as_problem, check_learning_rate
 
 Array = np.ndarray
 
@@ -86,8 +86,9 @@ def sweep(
         x = np.broadcast_to(x, (count, *x.shape))
     bias_on = biases is not None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        fwd = forward(network, weights, biases, x)
-        bwd = backward(network, weights, fwd, y)
+        stacked = network.with_parameters(weights, biases)
+        fwd = forward_pass(stacked, x)
+        bwd = backward_pass(stacked, fwd, y)
         # η = 1 gives the mean of δ·input; the rate multiplies it after (it may be stacked).
         dw, db = parameter_steps(fwd, bwd, 1.0, with_biases=bias_on)
         dw = [rate * d for d in dw]
@@ -97,7 +98,7 @@ def sweep(
                 db = [np.zeros_like(d) for d in db]
         new_w = [w + d for w, d in zip(weights, dw, strict=True)]
         new_b = [b + d for b, d in zip(biases, db, strict=True)] if bias_on else None
-        after = forward(network, new_w, new_b, x)
+        after = forward_pass(network.with_parameters(new_w, new_b), x)
         loss = network.loss
         before_e = loss.mean(y, fwd.output, fwd.weighted_sums[-1])
         after_e = loss.mean(y, after.output, after.weighted_sums[-1])

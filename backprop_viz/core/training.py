@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConfigError
-from .network import Forward, Network, forward
-from .step import as_problem, backward, check_learning_rate, parameter_steps
+from .network import Forward, MatMul, Network, backward_pass, forward_pass, parameter_steps
+from .validate import as_problem, check_learning_rate
 
 Array = np.ndarray
 
@@ -83,13 +83,6 @@ def ordered_matmul(a: Array, b: Array) -> Array:
     return np.add.reduce(products, axis=-3).mT
 
 
-def accuracy(outputs: Array, targets: Array) -> float:
-    """Fraction of outputs on the right side of 0.5 (the lesson's `out > 0.5` rule)."""
-    if targets.size == 0:
-        return float("nan")
-    return np.count_nonzero((outputs > 0.5) == (targets > 0.5)) / targets.size
-
-
 def train(
     network: Network,
     inputs: Array,
@@ -120,160 +113,201 @@ def train(
     two to three times the time for the lesson's network.
     """
     lr = check_learning_rate(learning_rate)
-    sum_with = {"matmul": ordered_matmul} if ordered_sums else {}  # {}: BLAS, by `@`
     if mode not in MODES:
         raise ConfigError(f"Unknown update mode {mode!r}; use one of: {', '.join(MODES)}.")
     if not 1 <= int(epochs) <= MAX_EPOCHS:
         raise ConfigError(f"Epochs must be between 1 and {MAX_EPOCHS:,}; got {epochs}.")
     epochs = int(epochs)
-    n_out = network.sizes[-1]
     x, y = as_problem(network, inputs, targets, "training")
-    has_test = test_inputs is not None and len(test_inputs) > 0
-    if has_test:
-        xt, yt = as_problem(network, test_inputs, test_targets, "test")
-    n = x.shape[0]
-    if mode == "stochastic":
-        batch_size = 1
-    elif mode == "batch":
-        batch_size = n
-    elif int(batch_size) < 1:
-        raise ConfigError(f"The batch size must be at least 1; got {batch_size}.")
-    batch_size = min(int(batch_size), n)
-
-    weights = list(network.weights)
-    biases = None if network.biases is None else list(network.biases)
-    train_b = biases is not None and network.train_biases
-    loss = network.loss
+    test = None
+    if test_inputs is not None and len(test_inputs) > 0:
+        test = as_problem(network, test_inputs, test_targets, "test")
+    batch = _batch_size(mode, batch_size, len(x))
+    matmul: MatMul = ordered_matmul if ordered_sums else np.matmul
     # `report` may use BLAS (vdot); `report_each` is a NumPy mean, for ordered sums.
+    loss = network.loss
     report = (lambda *a: float(loss.report_each(*a))) if ordered_sums else loss.report
+    book = _Book(network, x, y, test, epochs, matmul)
     rng = np.random.default_rng(seed)
     wanted = {int(e) for e in snapshot_epochs}
     snapshots: list[Snapshot] = []
-    hist = np.empty(epochs)
-    acc_hist = np.empty(epochs)
-    test_hist = np.empty(epochs if has_test else 0)
-    test_acc_hist = np.empty(epochs if has_test else 0)
     report_every = max(1, epochs // 100)
-    diverged, message, done = False, None, 0
-
-    # Accuracies are scored in chunks of epochs, all at once: the outputs, and for the test
-    # set the parameters after each epoch, are stacked on a leading axis (one forward pass
-    # for the whole chunk). Chunks are sized to keep the stacked arrays under ~32 MB.
-    widest = max(network.sizes)
-    per_epoch = n * n_out + (len(xt) * widest if has_test else 0)
-    chunk = max(1, min(256, 4_000_000 // per_epoch))
-    pending: list[tuple[list[Array], list[Array] | None, Array]] = []
-    y_pos = y > 0.5
-
-    def score_chunk(first: int) -> int | None:
-        """Score the pending epochs; return the index of the first whose parameters are
-        not finite (then only the epochs before it are scored and kept)."""
-        if not pending:
-            return None
-        ws = [np.stack([p[0][i] for p in pending]) for i in range(network.n_layers)]
-        bs = None
-        if biases is not None:
-            bs = [np.stack([p[1][i] for p in pending]) for i in range(network.n_layers)]
-        finite = np.ones(len(pending), dtype=bool)
-        for arr in ws + (bs or []):
-            finite &= np.isfinite(arr).reshape(len(pending), -1).all(axis=1)
-        bad = None if finite.all() else int(np.argmin(finite))
-        if bad is not None:
-            del pending[bad:]
-            ws = [w[:bad] for w in ws]
-            bs = None if bs is None else [b[:bad] for b in bs]
-        if pending:
-            stop = first + len(pending)
-            outs = np.stack([p[2] for p in pending])
-            hits = np.count_nonzero((outs > 0.5) == y_pos, axis=(-2, -1))
-            acc_hist[first:stop] = hits / y.size
-            if has_test:
-                tf = forward(network, ws, bs, xt, **sum_with)
-                test_hist[first:stop] = loss.report_each(yt, tf.output, tf.weighted_sums[-1])
-                hits = (tf.output > 0.5) == (yt > 0.5)
-                test_acc_hist[first:stop] = np.count_nonzero(hits, axis=(-2, -1)) / yt.size
-        pending.clear()
-        return bad
-
-    def apply(ws: list[Array], bs: list[Array] | None, fwd: Forward, ys: Array):
-        # New arrays, not in-place updates: the previous ones stay valid as a fallback.
-        bwd = backward(network, ws, fwd, ys, with_errors=False, **sum_with)
-        dw, db = parameter_steps(fwd, bwd, lr, with_biases=train_b, **sum_with)
-        ws = [w + d for w, d in zip(ws, dw, strict=True)]
-        if train_b:
-            bs = [b + d for b, d in zip(bs, db, strict=True)]
-        return ws, bs
+    net, message, done = network, None, 0
 
     # Overflow is detected from the values themselves; one errstate for the whole loop,
     # because entering one costs as much as a small array operation.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        fwd = forward(network, weights, biases, x, **sum_with)
-        chunk_base = weights, biases  # the parameters before the first pending epoch
+        fwd = forward_pass(net, x, matmul)
         for epoch in range(epochs):
-            last = weights, biases
-            if batch_size == n:
-                weights, biases = apply(weights, biases, fwd, y)
-            else:
-                order = rng.permutation(n)
-                for start in range(0, n, batch_size):
-                    idx = order[start : start + batch_size]
-                    part = forward(network, weights, biases, x[idx], **sum_with)
-                    weights, biases = apply(weights, biases, part, y[idx])
+            last = net
+            net = _epoch(net, x, y, fwd, lr, batch, rng, matmul)
             # This forward both scores the epoch and starts the next batch step.
-            fwd = forward(network, weights, biases, x, **sum_with)
+            fwd = forward_pass(net, x, matmul)
             value = report(y, fwd.output, fwd.weighted_sums[-1])
             # A NaN or infinite weight shows in the loss; the rare one hidden behind a
-            # saturated sigmoid is caught when the chunk is scored (see score_chunk).
+            # saturated sigmoid is caught when the epochs are scored (see _Book.score).
             if not (math.isfinite(value) and value <= DIVERGENCE_LOSS):
-                weights, biases = last
+                net = last
                 what = f"{value:.3g}" if math.isfinite(value) else "NaN or infinite"
-                diverged, message = True, f"the loss became {what}"
+                message = f"the loss became {what}"
                 break
-            hist[epoch] = value
-            pending.append((weights, biases, fwd.output))
-            if epoch in wanted:
-                # Parameters are never changed in place, so no copy is needed.
-                snapshots.append(
-                    Snapshot(epoch, tuple(weights), None if biases is None else tuple(biases))
-                )
+            book.record(epoch, value, net, fwd.output)
+            if epoch in wanted:  # parameters are never changed in place: no copy needed
+                snapshots.append(Snapshot(epoch, net.weights, net.biases))
             done = epoch + 1
-            if len(pending) == chunk or done == epochs:
-                entries = list(pending)
-                bad = score_chunk(done - len(entries))
-                if bad is not None:
-                    done -= len(entries) - bad
-                    weights, biases = entries[bad - 1][:2] if bad else chunk_base
-                    diverged, message = True, "a weight became NaN or infinite"
+            if book.full or done == epochs:
+                kept = book.score()
+                if kept is not None:
+                    done, net, message = kept, book.rolled_back, "a weight became NaN or infinite"
                     break
-                chunk_base = weights, biases
             if progress is not None and (done % report_every == 0 or done == epochs):
                 progress(done, epochs)
-        if diverged and pending:
-            # The epochs since the last chunk may already hold a non-finite weight.
-            entries = list(pending)
-            first = done - len(entries)
-            bad = score_chunk(first)
-            if bad is not None:
-                done = first + bad
-                weights, biases = entries[bad - 1][:2] if bad else chunk_base
-                message = "a weight became NaN or infinite"
-    if diverged:
+        if message is not None and book.pending:
+            # The epochs since the last scoring may already hold a non-finite weight.
+            kept = book.score()
+            if kept is not None:
+                done, net, message = kept, book.rolled_back, "a weight became NaN or infinite"
+    if message is not None:
         snapshots = [s for s in snapshots if s.epoch < done]
         message = (
             f"Training diverged at epoch {done + 1}: {message}. Kept the weights from "
             f"epoch {done}. Try a smaller learning rate (e.g. {lr / 10:g})."
         )
-
     return TrainResult(
         initial=network,
-        network=network.with_parameters(weights, biases),
+        network=net,
         learning_rate=lr,
         mode=mode,
-        loss_history=hist[:done],
-        test_loss_history=test_hist[:done] if has_test else test_hist,
-        accuracy_history=acc_hist[:done],
-        test_accuracy_history=test_acc_hist[:done] if has_test else test_acc_hist,
+        loss_history=book.loss[:done],
+        test_loss_history=book.test_loss[:done],
+        accuracy_history=book.accuracy[:done],
+        test_accuracy_history=book.test_accuracy[:done],
         snapshots=tuple(snapshots),
-        diverged=diverged,
+        diverged=message is not None,
         message=message,
     )
+
+
+def _batch_size(mode: str, batch_size: int, n: int) -> int:
+    """Records per update: all for "batch", one for "stochastic", else `batch_size`."""
+    if mode == "stochastic":
+        return 1
+    if mode == "batch":
+        return n
+    if int(batch_size) < 1:
+        raise ConfigError(f"The batch size must be at least 1; got {batch_size}.")
+    return min(int(batch_size), n)
+
+
+def _update(net: Network, fwd: Forward, ys: Array, lr: float, matmul: MatMul) -> Network:
+    """One step from a forward pass: w ← w + Δw (b too when the biases train). New arrays,
+    never in place: the previous parameters stay valid for a roll-back."""
+    train_b = net.biases is not None and net.train_biases
+    bwd = backward_pass(net, fwd, ys, with_errors=False, matmul=matmul)
+    dw, db = parameter_steps(fwd, bwd, lr, with_biases=train_b, matmul=matmul)
+    weights = [w + d for w, d in zip(net.weights, dw, strict=True)]
+    biases = [b + d for b, d in zip(net.biases, db, strict=True)] if train_b else net.biases
+    return net.with_parameters(weights, biases)
+
+
+def _epoch(
+    net: Network,
+    x: Array,
+    y: Array,
+    fwd: Forward,
+    lr: float,
+    batch: int,
+    rng: np.random.Generator,
+    matmul: MatMul,
+) -> Network:
+    """One epoch: one step from all records (`fwd` is their forward pass), or one step per
+    shuffled batch."""
+    if batch == len(x):
+        return _update(net, fwd, y, lr, matmul)
+    order = rng.permutation(len(x))
+    for start in range(0, len(x), batch):
+        idx = order[start : start + batch]
+        net = _update(net, forward_pass(net, x[idx], matmul), y[idx], lr, matmul)
+    return net
+
+
+class _Book:
+    """Each epoch's loss and accuracies. Accuracies (and the test set's loss) are scored in
+    chunks of epochs, all at once: the outputs, and for the test set the parameters after
+    each epoch, stacked on a leading axis (one forward pass for the whole chunk). Chunks are
+    sized to keep the stacked arrays under ~32 MB. Scoring also finds the first epoch whose
+    parameters are not finite, for the roll-back."""
+
+    def __init__(
+        self,
+        network: Network,
+        x: Array,
+        y: Array,
+        test: tuple[Array, Array] | None,
+        epochs: int,
+        matmul: MatMul,
+    ) -> None:
+        self.network, self.y, self.test, self.matmul = network, y, test, matmul
+        self.y_pos = y > 0.5
+        self.loss = np.empty(epochs)
+        self.accuracy = np.empty(epochs)
+        self.test_loss = np.empty(epochs if test else 0)
+        self.test_accuracy = np.empty(epochs if test else 0)
+        per_epoch = x.shape[0] * y.shape[1] + (len(test[0]) * max(network.sizes) if test else 0)
+        self.chunk = max(1, min(256, 4_000_000 // per_epoch))
+        self.pending: list[tuple[Network, Array]] = []  # (parameters, outputs) per epoch
+        self.first = 0  # the epoch of pending[0]
+        self.base = network  # the parameters before pending[0]
+        self.rolled_back = network  # after a failed score: the last finite parameters
+
+    @property
+    def full(self) -> bool:
+        """Whether a chunk of epochs waits to be scored."""
+        return len(self.pending) == self.chunk
+
+    def record(self, epoch: int, value: float, net: Network, outputs: Array) -> None:
+        """Keep an epoch's loss, and its parameters and outputs for scoring."""
+        if not self.pending:
+            self.first = epoch
+        self.loss[epoch] = value
+        self.pending.append((net, outputs))
+
+    def score(self) -> int | None:
+        """Score the pending epochs. If one has parameters that are not finite, score only
+        those before it, set `rolled_back` to the last finite parameters, and return how
+        many epochs are now done; None when all were finite."""
+        nets = [p[0] for p in self.pending]
+        n_layers = self.network.n_layers
+        ws = [np.stack([net.weights[i] for net in nets]) for i in range(n_layers)]
+        bs = None
+        if self.network.biases is not None:
+            bs = [np.stack([net.biases[i] for net in nets]) for i in range(n_layers)]
+        finite = np.ones(len(nets), dtype=bool)
+        for arr in ws + (bs or []):
+            finite &= np.isfinite(arr).reshape(len(nets), -1).all(axis=1)
+        bad = None if finite.all() else int(np.argmin(finite))
+        if bad is not None:
+            self.rolled_back = nets[bad - 1] if bad else self.base
+            ws = [w[:bad] for w in ws]
+            bs = None if bs is None else [b[:bad] for b in bs]
+        count = len(nets) if bad is None else bad
+        if count:
+            self._accuracies(count, self.network.with_parameters(ws, bs))
+        self.base = nets[-1]
+        self.pending.clear()
+        return None if bad is None else self.first + bad
+
+    def _accuracies(self, count: int, stacked: Network) -> None:
+        stop = self.first + count
+        outs = np.stack([p[1] for p in self.pending[:count]])
+        hits = np.count_nonzero((outs > 0.5) == self.y_pos, axis=(-2, -1))
+        self.accuracy[self.first : stop] = hits / self.y.size
+        if self.test:
+            xt, yt = self.test
+            tf = forward_pass(stacked, xt, self.matmul)
+            loss = self.network.loss
+            self.test_loss[self.first : stop] = loss.report_each(
+                yt, tf.output, tf.weighted_sums[-1]
+            )
+            hits = (tf.output > 0.5) == (yt > 0.5)
+            self.test_accuracy[self.first : stop] = np.count_nonzero(hits, axis=(-2, -1)) / yt.size

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.network import Network, forward
+from ..core.network import Network, forward_pass
 from ..core.training import Snapshot, TrainResult, ordered_matmul, train
 from ..data.admissions import LessonSplit
 
@@ -68,7 +68,8 @@ def lesson_log(
     entries: list[LessonLogEntry] = []
     last_loss = None
     for snap in snapshots:
-        fwd = forward(network, snap.weights, snap.biases, last_record, matmul=ordered_matmul)
+        at_epoch = network.with_parameters(snap.weights, snap.biases)
+        fwd = forward_pass(at_epoch, last_record, matmul=ordered_matmul)
         out = fwd.output.reshape(-1)
         loss = float(np.mean((out - y) ** 2))
         # The lesson tests `if last_loss and last_loss < loss`: a falsy 0.0 never warns.

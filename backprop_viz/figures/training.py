@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.network import Network, forward
+from ..core.network import Network, forward_pass
 from ..explain.stages import unit_symbols
 from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
 from .style import NEGATIVE, NODE_SCALE, POSITIVE, TEST, TRAIN, play_controls, typed_array
@@ -216,7 +216,7 @@ def boundary_outputs(
             for i in range(network.n_layers)
         ]
     with np.errstate(over="ignore", invalid="ignore"):
-        out = forward(network, ws, bs, points).output[..., 0]
+        out = forward_pass(network.with_parameters(ws, bs), points).output[..., 0]
     return out.reshape(len(checkpoints), len(grid_y), len(grid_x))
 
 

@@ -22,11 +22,11 @@ import streamlit as st
 
 from ..core.activations import ACTIVATIONS
 from ..core.losses import LOSSES
-from ..core.network import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
 from ..data.admissions import ADMISSIONS_ENV, AdmissionsSource, load_admissions, read_admissions_csv
 from ..data.tabular import binary_columns, read_user_csv
 from ..errors import BackpropVizError
 from ..figures.training import training_figures
+from ..limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
 from ..trainer import (
     HIDDEN_ACTIVATIONS,
     LESSON_SPEC,

@@ -1,0 +1,134 @@
+"""Loose input made valid, or refused in one clear sentence: a network's parameters,
+activations and loss, records of inputs and targets, a learning rate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
+from .activations import Activation, get_activation
+from .losses import Loss, get_loss
+
+if TYPE_CHECKING:
+    from .network import Network
+
+Array = np.ndarray
+
+
+def _as_matrix(value: object, what: str) -> Array:
+    try:
+        arr = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{what} must be numbers.") from None
+    if not np.all(np.isfinite(arr)):
+        raise ConfigError(f"{what} contains NaN or an infinite value.")
+    return arr
+
+
+def network_parts(
+    weights: Sequence[object],
+    biases: Sequence[object] | None,
+    activations: str | Sequence[str],
+    loss: str,
+) -> tuple[tuple[Array, ...], tuple[Array, ...] | None, tuple[Activation, ...], Loss]:
+    """Weights, biases, activations and loss given as nested lists, arrays and names,
+    checked and converted for `Network.build`; one clear ConfigError for anything wrong.
+
+    The last weight may be a 1-D vector (one output), as in the lesson.
+    """
+    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
+        raise ConfigError("weights must be a non-empty list with one matrix per layer.")
+    mats = []
+    for i, w in enumerate(weights, start=1):
+        arr = _as_matrix(w, f"Layer {i} weights")
+        if arr.ndim == 1 and i == len(weights):
+            arr = arr[:, None]  # the lesson's 1-D hidden-to-output vector
+        if arr.ndim != 2 or arr.size == 0:
+            raise ConfigError(
+                f"Layer {i} weights must be a non-empty (units in × units out) matrix."
+            )
+        mats.append(arr)
+    for i in range(1, len(mats)):
+        if mats[i].shape[0] != mats[i - 1].shape[1]:
+            raise ConfigError(
+                f"Layer {i + 1} weights have {mats[i].shape[0]} rows but layer {i} "
+                f"has {mats[i - 1].shape[1]} units: the shapes do not chain."
+            )
+    hidden = [m.shape[1] for m in mats[:-1]]
+    if len(hidden) > MAX_HIDDEN_LAYERS:
+        raise ConfigError(f"At most {MAX_HIDDEN_LAYERS} hidden layers (got {len(hidden)}).")
+    if any(h > MAX_HIDDEN_UNITS for h in hidden):
+        raise ConfigError(f"A hidden layer has at most {MAX_HIDDEN_UNITS} units.")
+
+    names = [activations] * len(mats) if isinstance(activations, str) else list(activations)
+    if len(names) != len(mats):
+        raise ConfigError(
+            f"Give one activation for all layers or one per layer ({len(mats)}); got {len(names)}."
+        )
+    acts = tuple(get_activation(n) for n in names)
+    loss_obj = get_loss(loss)
+    needed = loss_obj.output_activation
+    if needed and acts[-1].name != needed:
+        raise ConfigError(f"{loss_obj.label} loss needs a {needed} output layer.")
+
+    bias_arrays = None
+    if biases is not None:
+        if not isinstance(biases, Sequence) or len(biases) != len(mats):
+            raise ConfigError(f"biases must be null or a list of {len(mats)} vectors.")
+        bias_arrays = []
+        for i, (b, w) in enumerate(zip(biases, mats, strict=True), start=1):
+            arr = np.atleast_1d(_as_matrix(b, f"Layer {i} biases"))
+            if arr.shape != (w.shape[1],):
+                raise ConfigError(
+                    f"Layer {i} biases must have {w.shape[1]} values (one per unit); "
+                    f"got shape {arr.shape}."
+                )
+            bias_arrays.append(arr)
+    return tuple(mats), None if bias_arrays is None else tuple(bias_arrays), acts, loss_obj
+
+
+def as_records(values: object, width: int, what: str) -> Array:
+    """Coerce one record (1-D) or several (2-D) to a finite (records, width) float array."""
+    try:
+        arr = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{what} must be numbers.") from None
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    elif arr.ndim == 1:
+        arr = arr.reshape(-1, width) if width == 1 and arr.size != 1 else arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != width or arr.shape[0] == 0:
+        raise ConfigError(f"{what} must have {width} value(s) per record; got shape {arr.shape}.")
+    if not np.all(np.isfinite(arr)):
+        raise ConfigError(f"{what} contains NaN or an infinite value.")
+    return arr
+
+
+def as_problem(
+    network: Network, inputs: object, targets: object, kind: str = ""
+) -> tuple[Array, Array]:
+    """(inputs, targets) as (records, n_in) and (records, n_out) arrays with as many
+    records each; `kind` ("training", "test") names them in messages."""
+    what = f"{kind} " if kind else ""
+    x = as_records(inputs, network.sizes[0], f"{what}inputs".capitalize())
+    y = as_records(targets, network.sizes[-1], f"{what}targets".capitalize())
+    if x.shape[0] != y.shape[0]:
+        raise ConfigError(f"{x.shape[0]} {what}input records but {y.shape[0]} {what}targets.")
+    return x, y
+
+
+def check_learning_rate(learning_rate: object) -> float:
+    """A finite learning rate in (0, 100]; ConfigError otherwise."""
+    try:
+        lr = float(learning_rate)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError("The learning rate must be a number.") from None
+    if not np.isfinite(lr) or lr <= 0:
+        raise ConfigError(f"The learning rate must be a positive number; got {learning_rate}.")
+    if lr > 100:
+        raise ConfigError(f"A learning rate of {lr:g} is too large; use at most 100.")
+    return lr
