@@ -25,18 +25,20 @@ from .explain.lesson import (
 )
 from .explain.presets import STEP_PRESETS, load_preset
 from .explain.report import describe_step
-from .limits import MAX_HIDDEN_UNITS
+from .limits import (
+    MAX_GRADCHECK_WORK,
+    MAX_HIDDEN_UNITS,
+    MAX_JSON_RECORD_VALUES,
+    MAX_SEED,
+    MAX_STEP_WORK,
+)
 from .trainer import MAX_SECONDS, TrainSpec, estimated_seconds
 
 # --- Limits on the work one command may do -------------------------------------------------
-MAX_SEED = 2**32 - 1  # numpy's RandomState, which draws the lesson's weights, takes no more
 # records × parameters: a step keeps one number per record and weight (the edge errors).
-MAX_STEP_WORK = 10_000_000
 # records × parameters²: each parameter is nudged twice and the network rerun on every
 # record; at the limit about 0.4 s and 250 MB here.
-MAX_GRADCHECK_WORK = 10_000_000
 # Numbers in the per-record arrays `step --json` prints (about 2 MB of JSON).
-MAX_JSON_RECORD_VALUES = 100_000
 
 
 class _Parser(argparse.ArgumentParser):

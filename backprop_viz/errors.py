@@ -1,5 +1,7 @@
 """The errors backprop-viz raises for bad input: each carries one clear, user-facing line."""
 
+from .limits import MAX_QUOTE_CHARS
+
 
 class BackpropVizError(ValueError):
     """Base class: the message is shown to the user as is (no traceback)."""
@@ -11,9 +13,6 @@ class ConfigError(BackpropVizError):
 
 class DataError(BackpropVizError):
     """A dataset or uploaded file cannot be used; the message says why."""
-
-
-MAX_QUOTE_CHARS = 40  # a value quoted in a message is cut to this many characters
 
 
 def quoted(value: object, limit: int = MAX_QUOTE_CHARS) -> str:

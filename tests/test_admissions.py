@@ -22,8 +22,8 @@ from backprop_viz.data.admissions import (
     read_admissions_csv,
     synthetic_admissions,
 )
-from backprop_viz.data.tabular import MAX_BYTES
 from backprop_viz.errors import DataError
+from backprop_viz.limits import MAX_CSV_BYTES
 
 REAL_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "binary.csv"
 
@@ -238,9 +238,9 @@ def test_non_utf8_message_says_how_to_fix():
 
 def test_too_large_data_is_refused(tmp_path):
     with pytest.raises(DataError, match="the limit is 5 MB"):
-        read_admissions_csv(b"a" * (MAX_BYTES + 1))
+        read_admissions_csv(b"a" * (MAX_CSV_BYTES + 1))
     big = tmp_path / "big.csv"
-    big.write_bytes(b"a" * (MAX_BYTES + 1))
+    big.write_bytes(b"a" * (MAX_CSV_BYTES + 1))
     with pytest.raises(DataError, match=r"big\.csv is larger than the 5 MB limit"):
         read_admissions_csv(big)
 

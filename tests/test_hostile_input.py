@@ -15,27 +15,22 @@ import pytest
 
 from backprop_viz import cli
 from backprop_viz.cli import main
-from backprop_viz.core.config import (
+from backprop_viz.core.config import load_config, loads_config, read_json
+from backprop_viz.errors import ConfigError
+from backprop_viz.explain.presets import preset_dict
+from backprop_viz.limits import (
     MAX_CONFIG_BYTES,
     MAX_INTEGER_DIGITS,
     MAX_JSON_DEPTH,
+    MAX_LINK_CHARS,
     MAX_LINK_JSON_BYTES,
     MAX_STRING_CHARS,
-    load_config,
-    loads_config,
-    read_json,
+    STEP_MAX_HIDDEN_LAYERS,
+    STEP_MAX_INPUTS,
+    STEP_MAX_OUTPUTS,
+    STEP_MAX_UNITS,
 )
-from backprop_viz.errors import ConfigError
-from backprop_viz.explain.presets import preset_dict
-from backprop_viz.ui.step.edits import (
-    MAX_HIDDEN_LAYERS,
-    MAX_INPUTS,
-    MAX_LINK_CHARS,
-    MAX_OUTPUTS,
-    MAX_UNITS,
-    decode_link,
-    encode_link,
-)
+from backprop_viz.ui.step.edits import decode_link, encode_link
 
 ROOT = Path(__file__).resolve().parents[1]
 DEEP = "[" * 1000  # the reported 1,000 brackets
@@ -188,11 +183,11 @@ def test_link_with_non_finite_number_or_trailing_bytes_is_refused():
 
 
 def test_largest_step_view_configuration_fits_in_a_link():
-    sizes = [MAX_INPUTS, *[MAX_UNITS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS]
+    sizes = [STEP_MAX_INPUTS, *[STEP_MAX_UNITS] * STEP_MAX_HIDDEN_LAYERS, STEP_MAX_OUTPUTS]
     value = -999.1234567890123  # as long as a weight within the view's limits gets
     cfg = {
-        "inputs": [-9.123456789012345] * MAX_INPUTS,
-        "targets": [0.123456789012345] * MAX_OUTPUTS,
+        "inputs": [-9.123456789012345] * STEP_MAX_INPUTS,
+        "targets": [0.123456789012345] * STEP_MAX_OUTPUTS,
         "learning_rate": 0.123456789012345,
         "weights": [[[value] * b for _ in range(a)] for a, b in itertools.pairwise(sizes)],
         "biases": [[value] * b for b in sizes[1:]],

@@ -9,24 +9,17 @@ import pandas as pd
 import pytest
 
 from backprop_viz.data.admissions import prepare_lesson, read_admissions_csv
-from backprop_viz.data.tabular import (
-    MAX_BYTES,
-    MAX_COLUMNS,
-    MAX_ROWS,
-    Encoded,
-    binary_columns,
-    encode,
-    read_user_csv,
-)
+from backprop_viz.data.tabular import Encoded, binary_columns, encode, read_user_csv
 from backprop_viz.errors import DataError
+from backprop_viz.limits import MAX_CSV_BYTES, MAX_CSV_COLUMNS, MAX_CSV_ROWS
 
 REAL_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "binary.csv"
 
 
 def test_limits():
-    assert MAX_BYTES == 5 * 1024 * 1024
-    assert MAX_ROWS == 100_000
-    assert MAX_COLUMNS == 50
+    assert MAX_CSV_BYTES == 5 * 1024 * 1024
+    assert MAX_CSV_ROWS == 100_000
+    assert MAX_CSV_COLUMNS == 50
 
 
 # --- read_user_csv ------------------------------------------------------------------
@@ -97,23 +90,23 @@ def test_read_default_name_in_messages():
 
 
 def test_read_too_large():
-    data = b"a\n" + b"1\n" * (MAX_BYTES // 2)
-    assert len(data) > MAX_BYTES
+    data = b"a\n" + b"1\n" * (MAX_CSV_BYTES // 2)
+    assert len(data) > MAX_CSV_BYTES
     with pytest.raises(DataError, match=r"The file big\.csv is 5\.1 MB; the limit is 5 MB\."):
         read_user_csv(data, "big.csv")
 
 
 def test_read_row_limit():
-    ok = b"a\n" + b"1\n" * MAX_ROWS
-    assert len(read_user_csv(ok)) == MAX_ROWS
+    ok = b"a\n" + b"1\n" * MAX_CSV_ROWS
+    assert len(read_user_csv(ok)) == MAX_CSV_ROWS
     with pytest.raises(DataError, match=r"has 100,001 rows; the limit is 100,000\."):
         read_user_csv(ok + b"1\n")
 
 
 def test_read_column_limit():
-    header = ",".join(f"c{i}" for i in range(MAX_COLUMNS))
-    row = ",".join("1" for _ in range(MAX_COLUMNS))
-    assert read_user_csv(f"{header}\n{row}\n".encode()).shape == (1, MAX_COLUMNS)
+    header = ",".join(f"c{i}" for i in range(MAX_CSV_COLUMNS))
+    row = ",".join("1" for _ in range(MAX_CSV_COLUMNS))
+    assert read_user_csv(f"{header}\n{row}\n".encode()).shape == (1, MAX_CSV_COLUMNS)
     with pytest.raises(DataError, match="has 51 columns; the limit is 50"):
         read_user_csv(f"{header},extra\n{row},1\n".encode())
 

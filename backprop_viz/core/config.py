@@ -24,6 +24,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, quoted
+from ..limits import (
+    MAX_CONFIG_BYTES,
+    MAX_INTEGER_DIGITS,
+    MAX_JSON_DEPTH,
+    MAX_STRING_CHARS,
+)
 from .network import Network
 from .step import StepTrace, step
 from .validate import as_records, check_learning_rate
@@ -34,11 +40,6 @@ REQUIRED_KEYS = ("inputs", "targets", "learning_rate", "weights")
 OPTIONAL_KEYS = ("biases", "train_biases", "activations", "loss")
 
 # --- Limits on configuration text, checked before the JSON parser runs ---------------------
-MAX_CONFIG_BYTES = 1_000_000  # a file or pasted text
-MAX_LINK_JSON_BYTES = 8_000  # the JSON a share link carries, once inflated
-MAX_JSON_DEPTH = 32  # nested arrays and objects; a configuration needs 4
-MAX_INTEGER_DIGITS = 30  # Python refuses to convert more than 4,300 digits, with a traceback
-MAX_STRING_CHARS = 100  # keys and names; the longest valid one has 13 characters
 
 # A JSON string literal; an unterminated one runs to the end of the text, so that every
 # match attempt succeeds and the scan stays linear in the text's length.

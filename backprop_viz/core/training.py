@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConfigError
+from ..limits import MAX_EPOCHS
 from .network import Forward, MatMul, Network, backward_pass, forward_pass, parameter_steps
 from .validate import as_problem, check_learning_rate
 
 Array = np.ndarray
 
 MODES = ("batch", "minibatch", "stochastic")
-MAX_EPOCHS = 100_000
 # A loss above this (or a NaN / infinite value anywhere) counts as diverged.
 DIVERGENCE_LOSS = 1e8
 

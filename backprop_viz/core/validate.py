@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import ConfigError
-from ..limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
+from ..limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE
 from .activations import Activation, get_activation
 from .losses import Loss, get_loss
 
@@ -122,13 +122,15 @@ def as_problem(
 
 
 def check_learning_rate(learning_rate: object) -> float:
-    """A finite learning rate in (0, 100]; ConfigError otherwise."""
+    """A finite learning rate in (0, MAX_LEARNING_RATE]; ConfigError otherwise."""
     try:
         lr = float(learning_rate)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ConfigError("The learning rate must be a number.") from None
     if not np.isfinite(lr) or lr <= 0:
         raise ConfigError(f"The learning rate must be a positive number; got {learning_rate}.")
-    if lr > 100:
-        raise ConfigError(f"A learning rate of {lr:g} is too large; use at most 100.")
+    if lr > MAX_LEARNING_RATE:
+        raise ConfigError(
+            f"A learning rate of {lr:g} is too large; use at most {MAX_LEARNING_RATE:g}."
+        )
     return lr

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .tabular import MAX_BYTES, MAX_ROWS, decode_csv_bytes, parse_csv_text
+from ..limits import MIN_DATA_ROWS
+from .tabular import MAX_CSV_BYTES, MAX_CSV_ROWS, decode_csv_bytes, parse_csv_text
 
 ADMISSIONS_ENV = "BACKPROP_VIZ_ADMISSIONS_CSV"
 ADMISSIONS_COLUMNS = ("admit", "gre", "gpa", "rank")
-MIN_ROWS = 10
 RANKS = (1, 2, 3, 4)
 FEATURE_NAMES = ("gre", "gpa", "rank_1", "rank_2", "rank_3", "rank_4")
 LESSON_SEED = 21
@@ -70,8 +70,10 @@ def _read_source(source: str | os.PathLike | bytes | IO) -> tuple[bytes, str]:
             raise DataError(f"{_cap(what)} is a folder, not a CSV file.")
         try:
             size = path.stat().st_size
-            if size > MAX_BYTES:  # checked before reading so a huge file is never loaded
-                raise DataError(f"{_cap(what)} is larger than the {MAX_BYTES // 2**20} MB limit.")
+            if size > MAX_CSV_BYTES:  # checked before reading so a huge file is never loaded
+                raise DataError(
+                    f"{_cap(what)} is larger than the {MAX_CSV_BYTES // 2**20} MB limit."
+                )
             return path.read_bytes(), what
         except OSError as exc:
             raise DataError(f"{_cap(what)} could not be read ({exc.strerror}).") from None
@@ -96,12 +98,12 @@ def _check_frame(frame: pd.DataFrame, what: str) -> pd.DataFrame:
             f"{_cap(what)} has no column {names}; it needs the columns admit, gre, gpa, rank."
         )
     n = len(frame)
-    if n < MIN_ROWS:
+    if n < MIN_DATA_ROWS:
         raise DataError(
-            f"{_cap(what)} has only {_plural(n, 'row')}; at least {MIN_ROWS} are needed."
+            f"{_cap(what)} has only {_plural(n, 'row')}; at least {MIN_DATA_ROWS} are needed."
         )
-    if n > MAX_ROWS:
-        raise DataError(f"{_cap(what)} has {n:,} rows; the limit is {MAX_ROWS:,}.")
+    if n > MAX_CSV_ROWS:
+        raise DataError(f"{_cap(what)} has {n:,} rows; the limit is {MAX_CSV_ROWS:,}.")
 
     out: dict[str, np.ndarray] = {}
     for name in ADMISSIONS_COLUMNS:
@@ -183,9 +185,13 @@ def synthetic_admissions(n: int = 400, seed: int = LESSON_SEED) -> pd.DataFrame:
     This gives roughly 30% admitted, and a small sigmoid network reaches about 70% test
     accuracy: similar to the lesson's real data, but it is not that data.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not MIN_ROWS <= n <= MAX_ROWS:
+    if (
+        isinstance(n, bool)
+        or not isinstance(n, int | np.integer)
+        or not MIN_DATA_ROWS <= n <= MAX_CSV_ROWS
+    ):
         raise DataError(
-            f"The number of rows must be a whole number from {MIN_ROWS} to {MAX_ROWS:,}."
+            f"The number of rows must be a whole number from {MIN_DATA_ROWS} to {MAX_CSV_ROWS:,}."
         )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise DataError("The seed must be a whole number, 0 or more.")

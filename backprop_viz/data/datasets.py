@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import DataError
+from ..limits import MAX_POINTS_2D, MAX_TEST_FRACTION_2D, MIN_POINTS_2D
 
 DATASETS_2D: tuple[str, ...] = ("xor", "circles", "spirals", "blobs", "linear")
 DATASET_LABELS: dict[str, str] = {
@@ -23,10 +24,7 @@ DATASET_LABELS: dict[str, str] = {
     "blobs": "Two Gaussian blobs",
     "linear": "Linearly separable",
 }
-MIN_POINTS = 10
-MAX_POINTS = 100_000
 LIMIT = 1.5  # every coordinate is clipped to [-LIMIT, LIMIT]
-MAX_TEST_FRACTION = 0.9
 
 # Standard deviation of the jitter at noise = 1, per dataset: enough to blur the
 # classes into each other without erasing the shape.
@@ -107,10 +105,10 @@ def make_2d(
     key = name.strip().lower() if isinstance(name, str) else None
     if key not in _MAKERS:
         raise DataError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASETS_2D)}.")
-    if not _is_int(n) or not MIN_POINTS <= n <= MAX_POINTS:
+    if not _is_int(n) or not MIN_POINTS_2D <= n <= MAX_POINTS_2D:
         raise DataError(
-            f"The number of points must be a whole number from {MIN_POINTS} to "
-            f"{MAX_POINTS:,} (got {n!r})."
+            f"The number of points must be a whole number from {MIN_POINTS_2D} to "
+            f"{MAX_POINTS_2D:,} (got {n!r})."
         )
     if (
         isinstance(noise, bool)
@@ -155,10 +153,10 @@ def train_test_split(
         isinstance(test_fraction, bool)
         or not isinstance(test_fraction, int | float | np.integer | np.floating)
         or not math.isfinite(test_fraction)
-        or not 0.0 <= test_fraction <= MAX_TEST_FRACTION
+        or not 0.0 <= test_fraction <= MAX_TEST_FRACTION_2D
     ):
         raise DataError(
-            f"The test fraction must be a number from 0 to {MAX_TEST_FRACTION} "
+            f"The test fraction must be a number from 0 to {MAX_TEST_FRACTION_2D} "
             f"(got {test_fraction!r})."
         )
     if not _is_int(seed) or seed < 0:

@@ -34,13 +34,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 100_000
-MAX_COLUMNS = 50
-MAX_CATEGORIES = 20  # distinct text values one column may one-hot encode into
-MAX_FEATURES = 50  # encoded feature columns in total
-MIN_ROWS = 10  # rows left after dropping missing values
+from ..limits import (
+    MAX_CATEGORIES,
+    MAX_CSV_BYTES,
+    MAX_CSV_COLUMNS,
+    MAX_CSV_ROWS,
+    MAX_FEATURES,
+    MIN_DATA_ROWS,
+)
 
 _DELIMITERS = (",", ";", "\t")
 
@@ -69,8 +70,10 @@ def decode_csv_bytes(data: bytes, what: str) -> str:
 
     `what` starts each message, e.g. "The file upload.csv" or "The admissions data".
     """
-    if len(data) > MAX_BYTES:
-        raise DataError(f"{what} is {_size_text(len(data))}; the limit is {MAX_BYTES // 2**20} MB.")
+    if len(data) > MAX_CSV_BYTES:
+        raise DataError(
+            f"{what} is {_size_text(len(data))}; the limit is {MAX_CSV_BYTES // 2**20} MB."
+        )
     if data[:4] == b"PK\x03\x04":  # zip container: .xlsx, .ods, .zip
         raise DataError(
             f"{what} looks like an Excel workbook or zip file, not CSV text; save it as CSV UTF-8."
@@ -153,8 +156,8 @@ def read_user_csv(data: bytes, name: str = "upload.csv") -> pd.DataFrame:
 
     Accepts UTF-8 with or without a BOM, separated by commas (or semicolons or tabs when
     the header uses those). Entirely empty rows and unnamed empty columns are dropped.
-    Raises DataError for: over MAX_BYTES, not UTF-8, not parseable, empty, no data rows,
-    more than MAX_ROWS rows, more than MAX_COLUMNS columns, duplicate column names.
+    Raises DataError for: over MAX_CSV_BYTES, not UTF-8, not parseable, empty, no data rows,
+    more than MAX_CSV_ROWS rows, more than MAX_CSV_COLUMNS columns, duplicate column names.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -162,10 +165,10 @@ def read_user_csv(data: bytes, name: str = "upload.csv") -> pd.DataFrame:
     text = decode_csv_bytes(bytes(data), what)
     frame = parse_csv_text(text, what)
     n_rows, n_cols = frame.shape
-    if n_rows > MAX_ROWS:
-        raise DataError(f"{what} has {n_rows:,} rows; the limit is {MAX_ROWS:,}.")
-    if n_cols > MAX_COLUMNS:
-        raise DataError(f"{what} has {n_cols} columns; the limit is {MAX_COLUMNS}.")
+    if n_rows > MAX_CSV_ROWS:
+        raise DataError(f"{what} has {n_rows:,} rows; the limit is {MAX_CSV_ROWS:,}.")
+    if n_cols > MAX_CSV_COLUMNS:
+        raise DataError(f"{what} has {n_cols} columns; the limit is {MAX_CSV_COLUMNS}.")
     return frame
 
 
@@ -296,9 +299,9 @@ def encode(
         )
     rows = np.flatnonzero(~row_missing)  # original positions, for messages
     used = used.iloc[rows]
-    if len(used) < MIN_ROWS:
+    if len(used) < MIN_DATA_ROWS:
         raise DataError(
-            f"Only {len(used)} complete rows remain; at least {MIN_ROWS} are needed to train."
+            f"Only {len(used)} complete rows remain; at least {MIN_DATA_ROWS} are needed to train."
         )
 
     # Target: exactly two values, 0/1 in sorted order.

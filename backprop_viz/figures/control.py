@@ -12,10 +12,10 @@ import numpy as np
 from ..core.params import ParamRef, weight_refs
 from ..core.sweep import Sweep
 from ..explain.notation import fmt, param_symbol
+from ..limits import MAX_STEP_LINES
 from .style import NEGATIVE, POSITIVE, typed_array
 
 Array = np.ndarray
-MAX_STEP_LINES = 8
 LOSS_COLOUR = "#222222"
 OUTPUT_COLOURS = ("#009E73", "#CC79A7", "#56B4E9")  # Okabe–Ito green, purple, sky
 

@@ -16,6 +16,7 @@ from ..core.params import ParamRef
 from ..core.step import StepTrace
 from ..explain.notation import fmt, layer_titles, param_symbol, unit_name, unit_symbols
 from ..explain.stages import Stage, build_stages
+from ..limits import MAX_EDGE_LABELS
 from .edges import (
     N_EDGE_TRACES,
     Edge,
@@ -32,7 +33,6 @@ Array = np.ndarray
 # then unit names and edge hover targets (static).
 LABELS, UNITS, NAMES, HOVER = range(N_EDGE_TRACES, N_EDGE_TRACES + 4)
 LABEL_AT = 0.3  # edge labels sit this far along each edge from its source
-MAX_EDGE_LABELS = 24  # beyond this many edges, values are in the hover only
 
 
 def _label_text(stage: Stage, edges: list[Edge], show: bool) -> list[str]:

@@ -6,9 +6,8 @@ import numpy as np
 
 from ..core.network import Network
 from ..explain.notation import fmt, unit_name
+from ..limits import MAX_STILL_LABELS
 from .edges import edge_list, edge_trace_styles, edge_traces, node_positions
-
-MAX_STILL_LABELS = 10  # edges labelled with their weight; a still diagram's edges cross more
 
 
 def weights_figure(network: Network, title: str = "", input_names: list[str] | None = None) -> dict:

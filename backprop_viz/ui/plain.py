@@ -7,7 +7,8 @@ import re
 
 import streamlit as st
 
-MAX_ECHO_CHARS = 200  # a message quoting user text is cut to this many characters
+from ..limits import MAX_ECHO_CHARS
+
 # The characters that open a Markdown construct in Streamlit: links and images ([ ] !),
 # HTML (< >), emphasis and code (* _ ~ `), headings, tables, math, escapes (# | $ \).
 # Parentheses, dashes and dots stay as they are: alone they build nothing.

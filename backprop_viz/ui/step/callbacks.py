@@ -12,6 +12,7 @@ import streamlit as st
 from ...core.config import loads_config
 from ...core.params import ParamRef
 from ...errors import BackpropVizError
+from ...limits import MAX_SEED, STEP_MAX_TAKE
 from .edits import (
     preset_config,
     randomize,
@@ -32,8 +33,6 @@ from .state import (
 )
 
 LR_OPTIONS = [m * 10.0**e for e in range(-4, 1) for m in (1, 2, 5)] + [10.0]
-MAX_TAKE = 1000
-MAX_SEED = 2**32 - 1
 
 
 def on_value(
@@ -122,8 +121,8 @@ def on_preset() -> None:
 def on_take_steps(count_key: str | None) -> None:
     state = get_state()
     count = 1 if count_key is None else st.session_state.get(count_key)
-    if count is None or not 1 <= int(count) <= MAX_TAKE:
-        state.errors["take"] = f"Take between 1 and {MAX_TAKE} steps."
+    if count is None or not 1 <= int(count) <= STEP_MAX_TAKE:
+        state.errors["take"] = f"Take between 1 and {STEP_MAX_TAKE} steps."
         return
     state.errors.pop("take", None)
     done = take_steps(state.cfg, int(count))

@@ -14,23 +14,26 @@ from typing import Any
 
 import numpy as np
 
-from ...core.config import StepConfig, config_to_dict, parse_config
+from ...core.config import StepConfig, config_to_dict, parse_config, read_json
 from ...core.step import step
 from ...errors import BackpropVizError, ConfigError, quoted
 from ...explain.presets import STEP_PRESETS, preset_dict
+from ...limits import (
+    MAX_LEARNING_RATE,
+    MAX_LINK_CHARS,
+    MAX_LINK_JSON_BYTES,
+    STEP_MAX_ABS_VALUE,
+    STEP_MAX_ABS_WEIGHT,
+    STEP_MAX_HIDDEN_LAYERS,
+    STEP_MAX_INPUTS,
+    STEP_MAX_OUTPUTS,
+    STEP_MAX_UNITS,
+    STEP_MIN_LEARNING_RATE,
+)
 
 Config = dict[str, Any]
 
 # The step view's limits (the core itself allows larger networks).
-MAX_INPUTS = 6
-MAX_HIDDEN_LAYERS = 3
-MAX_UNITS = 6
-MAX_OUTPUTS = 3
-MAX_ABS_VALUE = 10.0  # inputs and targets
-MAX_ABS_WEIGHT = 1000.0
-MIN_LEARNING_RATE = 1e-6
-MAX_LEARNING_RATE = 100.0
-MAX_LINK_CHARS = 4000
 
 
 def _normalized(cfg: Config) -> tuple[Config, StepConfig]:
@@ -53,28 +56,31 @@ def check_limits(cfg: Config) -> None:
     n_in = len(cfg["inputs"])
     sizes = [len(w[0]) for w in cfg["weights"]]
     hidden = sizes[:-1]
-    if not 1 <= n_in <= MAX_INPUTS:
-        raise ConfigError(f"The step view takes 1 to {MAX_INPUTS} inputs; got {n_in}.")
-    if len(hidden) > MAX_HIDDEN_LAYERS:
-        raise ConfigError(f"The step view takes at most {MAX_HIDDEN_LAYERS} hidden layers.")
-    if any(h > MAX_UNITS for h in hidden):
-        raise ConfigError(f"The step view takes at most {MAX_UNITS} units per hidden layer.")
-    if not 1 <= sizes[-1] <= MAX_OUTPUTS:
-        raise ConfigError(f"The step view takes 1 to {MAX_OUTPUTS} outputs.")
+    if not 1 <= n_in <= STEP_MAX_INPUTS:
+        raise ConfigError(f"The step view takes 1 to {STEP_MAX_INPUTS} inputs; got {n_in}.")
+    if len(hidden) > STEP_MAX_HIDDEN_LAYERS:
+        raise ConfigError(f"The step view takes at most {STEP_MAX_HIDDEN_LAYERS} hidden layers.")
+    if any(h > STEP_MAX_UNITS for h in hidden):
+        raise ConfigError(f"The step view takes at most {STEP_MAX_UNITS} units per hidden layer.")
+    if not 1 <= sizes[-1] <= STEP_MAX_OUTPUTS:
+        raise ConfigError(f"The step view takes 1 to {STEP_MAX_OUTPUTS} outputs.")
     for name, values in (("Inputs", cfg["inputs"]), ("Targets", cfg["targets"])):
-        if any(abs(v) > MAX_ABS_VALUE for v in values):
-            raise ConfigError(f"{name} must lie between −{MAX_ABS_VALUE:g} and {MAX_ABS_VALUE:g}.")
+        if any(abs(v) > STEP_MAX_ABS_VALUE for v in values):
+            raise ConfigError(
+                f"{name} must lie between −{STEP_MAX_ABS_VALUE:g} and {STEP_MAX_ABS_VALUE:g}."
+            )
     params = [np.asarray(w) for w in cfg["weights"]] + [
         np.asarray(b) for b in (cfg.get("biases") or [])
     ]
-    if any(np.any(np.abs(p) > MAX_ABS_WEIGHT) for p in params):
+    if any(np.any(np.abs(p) > STEP_MAX_ABS_WEIGHT) for p in params):
         raise ConfigError(
-            f"Weights and biases must lie between −{MAX_ABS_WEIGHT:g} and {MAX_ABS_WEIGHT:g}."
+            f"Weights and biases must lie between −{STEP_MAX_ABS_WEIGHT:g} and "
+            f"{STEP_MAX_ABS_WEIGHT:g}."
         )
     lr = cfg["learning_rate"]
-    if not MIN_LEARNING_RATE <= lr <= MAX_LEARNING_RATE:
+    if not STEP_MIN_LEARNING_RATE <= lr <= MAX_LEARNING_RATE:
         raise ConfigError(
-            f"The learning rate must be between {MIN_LEARNING_RATE:g} and "
+            f"The learning rate must be between {STEP_MIN_LEARNING_RATE:g} and "
             f"{MAX_LEARNING_RATE:g}; got {lr:g}."
         )
 
@@ -193,9 +199,9 @@ def take_steps(cfg: Config, count: int) -> Steps:
     for _ in range(count):
         nxt = trace.new_network
         params = (*nxt.weights, *(nxt.biases or ()))
-        if any(np.max(np.abs(p)) > MAX_ABS_WEIGHT for p in params):
+        if any(np.max(np.abs(p)) > STEP_MAX_ABS_WEIGHT for p in params):
             stopped = (
-                f"the next step would take a weight or bias beyond ±{MAX_ABS_WEIGHT:g}, the "
+                f"the next step would take a weight or bias beyond ±{STEP_MAX_ABS_WEIGHT:g}, the "
                 "largest a configuration may hold."
             )
             break
@@ -238,7 +244,6 @@ def decode_link(params: dict[str, str]) -> Config | None:
         text = params["config"]
         if not text or len(text) > MAX_LINK_CHARS:
             raise ConfigError("The link's configuration is empty or too long.")
-        from ...core.config import MAX_LINK_JSON_BYTES, read_json
 
         damaged = ConfigError("The link's configuration is damaged (it is not a valid code).")
         inflate = zlib.decompressobj()

@@ -13,7 +13,7 @@ from .. import plain
 from .callbacks import (
     LR_OPTIONS,
     MAX_SEED,
-    MAX_TAKE,
+    STEP_MAX_TAKE,
     nearest_rate,
     on_functions,
     on_learning_rate,
@@ -27,7 +27,7 @@ from .callbacks import (
     on_value,
     shape_keys,
 )
-from .edits import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_OUTPUTS, MAX_UNITS
+from .edits import STEP_MAX_HIDDEN_LAYERS, STEP_MAX_INPUTS, STEP_MAX_OUTPUTS, STEP_MAX_UNITS
 from .grid import grid_frame
 from .results import INPUT_RANGE, target_range
 from .state import CUSTOM, StepState
@@ -170,13 +170,17 @@ def _shape_controls(state: StepState) -> None:
     st.session_state.setdefault(keys["n_in"], sizes[0])
     st.session_state.setdefault(keys["n_hidden"], len(sizes) - 2)
     st.session_state.setdefault(keys["n_out"], sizes[-1])
-    st.number_input("Inputs", 1, MAX_INPUTS, key=keys["n_in"], on_change=on_shape)
-    st.number_input("Hidden layers", 0, MAX_HIDDEN_LAYERS, key=keys["n_hidden"], on_change=on_shape)
+    st.number_input("Inputs", 1, STEP_MAX_INPUTS, key=keys["n_in"], on_change=on_shape)
+    st.number_input(
+        "Hidden layers", 0, STEP_MAX_HIDDEN_LAYERS, key=keys["n_hidden"], on_change=on_shape
+    )
     for i, units in enumerate(sizes[1:-1]):
         k = state.key(f"units{i}")
         st.session_state.setdefault(k, units)
-        st.number_input(f"Units in hidden layer {i + 1}", 1, MAX_UNITS, key=k, on_change=on_shape)
-    st.number_input("Outputs", 1, MAX_OUTPUTS, key=keys["n_out"], on_change=on_shape)
+        st.number_input(
+            f"Units in hidden layer {i + 1}", 1, STEP_MAX_UNITS, key=k, on_change=on_shape
+        )
+    st.number_input("Outputs", 1, STEP_MAX_OUTPUTS, key=keys["n_out"], on_change=on_shape)
     show_error(state, "shape")
 
 
@@ -218,7 +222,7 @@ def stepping(state: StepState) -> None:
         help="w ← w + Δw for every weight",
     )
     b[1].number_input(
-        "N", 1, MAX_TAKE, key="step_take_n", value=10, step=1, label_visibility="collapsed"
+        "N", 1, STEP_MAX_TAKE, key="step_take_n", value=10, step=1, label_visibility="collapsed"
     )
     b[2].button("Take N steps", key="step_take", on_click=on_take_steps, args=("step_take_n",))
     b[3].button("Undo", key="step_undo", on_click=on_undo, disabled=not state.history)
