@@ -31,14 +31,14 @@ from ..trainer import (
     HIDDEN_ACTIVATIONS,
     LESSON_SPEC,
     MAX_EPOCHS_PER_RUN,
-    MAX_POINTS,
-    MAX_TEST_FRACTION,
-    MIN_POINTS,
     MODE_LABELS,
     OUTPUT_ACTIVATIONS,
     PRESETS,
     SOURCE_LABELS,
     SOURCES,
+    TRAIN_MAX_POINTS,
+    TRAIN_MAX_TEST_FRACTION,
+    TRAIN_MIN_POINTS,
     Dataset,
     Run,
     TrainSpec,
@@ -225,7 +225,7 @@ def _split_controls(state: TrainViewState, spec: TrainSpec) -> tuple[float, int]
     test_fraction = c1.slider(
         "Test share",
         0.0,
-        MAX_TEST_FRACTION,
+        TRAIN_MAX_TEST_FRACTION,
         float(spec.test_fraction),
         0.05,
         key=state.key("test_fraction"),
@@ -240,7 +240,12 @@ def _split_controls(state: TrainViewState, spec: TrainSpec) -> tuple[float, int]
 def _data_2d(state: TrainViewState, spec: TrainSpec, name: str) -> tuple[TrainSpec, Dataset | None]:
     c1, c2 = st.columns(2)
     n_points = c1.number_input(
-        "Points", MIN_POINTS, MAX_POINTS, int(spec.n_points), 50, key=state.key("n_points")
+        "Points",
+        TRAIN_MIN_POINTS,
+        TRAIN_MAX_POINTS,
+        int(spec.n_points),
+        50,
+        key=state.key("n_points"),
     )
     noise = c2.slider("Noise", 0.0, 1.0, float(spec.noise), 0.05, key=state.key("noise"))
     test_fraction, data_seed = _split_controls(state, spec)

@@ -1,0 +1,70 @@
+"""Training runs for the training page, with no UI: settings, data, runs, frames, presets.
+
+`spec` holds a run's settings and their checks, `datasets` the data a run learns from,
+`runs` training and continuing (with the cost estimate), `frames` the checkpoints the
+animations show, and `presets` the page's named settings. Every public name is here too.
+"""
+
+from .datasets import Dataset, dataset_2d, dataset_admissions, dataset_csv
+from .frames import MAX_FRAMES, frame_checkpoints
+from .presets import LESSON_SPEC, PRESETS, Preset
+from .runs import (
+    MAX_CHECKPOINTS,
+    MAX_SECONDS,
+    MAX_TOTAL_EPOCHS,
+    Checkpoint,
+    Run,
+    checkpoint_plan,
+    continue_run,
+    estimated_seconds,
+    initial_network,
+    start_run,
+)
+from .spec import (
+    HIDDEN_ACTIVATIONS,
+    MAX_EPOCHS_PER_RUN,
+    MODE_LABELS,
+    OUTPUT_ACTIVATIONS,
+    SOURCE_LABELS,
+    SOURCES,
+    TRAIN_MAX_POINTS,
+    TRAIN_MAX_TEST_FRACTION,
+    TRAIN_MIN_POINTS,
+    TrainSpec,
+    check,
+    problems,
+)
+
+__all__ = [
+    "HIDDEN_ACTIVATIONS",
+    "LESSON_SPEC",
+    "MAX_CHECKPOINTS",
+    "MAX_EPOCHS_PER_RUN",
+    "MAX_FRAMES",
+    "MAX_SECONDS",
+    "MAX_TOTAL_EPOCHS",
+    "MODE_LABELS",
+    "OUTPUT_ACTIVATIONS",
+    "PRESETS",
+    "SOURCES",
+    "SOURCE_LABELS",
+    "TRAIN_MAX_POINTS",
+    "TRAIN_MAX_TEST_FRACTION",
+    "TRAIN_MIN_POINTS",
+    "Checkpoint",
+    "Dataset",
+    "Preset",
+    "Run",
+    "TrainSpec",
+    "check",
+    "checkpoint_plan",
+    "continue_run",
+    "dataset_2d",
+    "dataset_admissions",
+    "dataset_csv",
+    "estimated_seconds",
+    "frame_checkpoints",
+    "initial_network",
+    "problems",
+    "start_run",
+]

@@ -1,0 +1,251 @@
+"""Training runs with no UI: `start_run` trains a fresh network on a `Dataset`, and
+`continue_run` trains a run's network for more epochs, with the histories concatenated.
+
+A run keeps the parameters at up to MAX_CHECKPOINTS epochs per training segment (plus the
+initial ones): the animated figures and weight lines use them. Runs estimated to take
+longer than MAX_SECONDS are refused. On the admissions data with the lesson's network (one
+sigmoid hidden layer, sigmoid output, squared error, no biases) the initial weights are the
+lesson's draws, and a batch run also records the lesson's printed "Train loss" log (see
+`backprop_viz.explain.lesson`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.network import Network
+from ..core.training import TrainResult, train
+from ..errors import ConfigError, DataError
+from ..explain.lesson import LessonLogEntry, lesson_log, lesson_log_epochs, lesson_network
+from .datasets import Dataset
+from .spec import MAX_EPOCHS_PER_RUN, TrainSpec, check, is_whole
+
+Array = np.ndarray
+
+MAX_TOTAL_EPOCHS = 100_000  # a run and all its continuations
+MAX_CHECKPOINTS = 200  # parameter checkpoints kept per training segment
+MAX_SECONDS = 60.0  # runs estimated to take longer are refused
+
+
+@dataclass(frozen=True, eq=False)
+class Checkpoint:
+    """The parameters after `epochs` completed epochs (0: the initial ones)."""
+
+    epochs: int
+    weights: tuple[Array, ...]
+    biases: tuple[Array, ...] | None
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A training run, possibly continued: histories over every epoch so far."""
+
+    spec: TrainSpec
+    initial: Network
+    network: Network  # the last parameters with a finite loss
+    loss_history: Array  # (epochs_run,): whole-training-set loss after each epoch
+    test_loss_history: Array  # (epochs_run,) or empty without a test set
+    accuracy_history: Array
+    test_accuracy_history: Array
+    checkpoints: tuple[Checkpoint, ...]  # ascending epochs, first 0, last epochs_run
+    segments: tuple[int, ...]  # epochs asked for by start_run and each continue_run
+    diverged: bool = False
+    message: str | None = None
+    lesson_log: tuple[LessonLogEntry, ...] = ()  # the lesson's printed log, if it applies
+    lesson_epochs: int = 0  # epochs of the first segment, to which the log belongs
+
+    @property
+    def epochs_run(self) -> int:
+        """Epochs completed with a finite loss."""
+        return int(self.loss_history.size)
+
+    @property
+    def accuracy(self) -> float | None:
+        """Training accuracy after the last epoch."""
+        return float(self.accuracy_history[-1]) if self.accuracy_history.size else None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """Test accuracy after the last epoch, if there is a test set."""
+        h = self.test_accuracy_history
+        return float(h[-1]) if h.size else None
+
+    @property
+    def lesson_test_accuracy(self) -> float | None:
+        """Test accuracy after the lesson's epochs (what the lesson prints at its end)."""
+        h = self.test_accuracy_history
+        if not self.lesson_log or h.size < self.lesson_epochs:
+            return None
+        return float(h[self.lesson_epochs - 1])
+
+
+def initial_network(spec: TrainSpec, n_features: int) -> Network:
+    """The untrained network: the lesson's draws for the lesson's network on admissions
+    data, otherwise normal(0, 1/√fan-in) weights from `spec.seed` and zero biases."""
+    if spec.lesson_network:
+        return lesson_network(n_features, spec.hidden[0], spec.seed)
+    return Network.random(
+        (n_features, *spec.hidden, 1),
+        seed=spec.seed,
+        activations=spec.activations(),
+        loss=spec.loss,
+        biases=spec.biases,
+    )
+
+
+def checkpoint_plan(epochs: int) -> list[int]:
+    """0-based epochs (after their update) to keep parameters for: evenly spread, last too."""
+    count = min(epochs, MAX_CHECKPOINTS)
+    return np.unique(np.round(np.linspace(0, epochs - 1, count)).astype(int)).tolist()
+
+
+def estimated_seconds(spec: TrainSpec, n_train: int, n_features: int) -> float:
+    """A rough server time for training, to refuse runs that would tie the server up.
+
+    Calibrated on a 2-core machine: each update step costs a fixed ~60 µs per layer
+    (NumPy call overhead), and every epoch also scores all records.
+    """
+    layers = len(spec.hidden) + 1
+    if spec.mode == "batch":
+        steps = 1
+    else:
+        size = 1 if spec.mode == "stochastic" else max(1, min(int(spec.batch_size), n_train))
+        steps = math.ceil(n_train / size)
+    sizes = (n_features, *spec.hidden, 1)
+    params = sum(a * b for a, b in itertools.pairwise(sizes))
+    per_epoch = (steps + 1) * 60e-6 * layers + 4 * n_train * params * 2e-9
+    return spec.epochs * per_epoch
+
+
+def _check_cost(spec: TrainSpec, data: Dataset) -> None:
+    seconds = estimated_seconds(spec, len(data.y_train), data.n_features)
+    if seconds > MAX_SECONDS:
+        raise ConfigError(
+            f"This would take about {seconds / 60:.0f} minutes to train here; use fewer "
+            "epochs, fewer records, a smaller network or a larger batch."
+        )
+
+
+def _train(
+    network: Network,
+    spec: TrainSpec,
+    data: Dataset,
+    epochs: int,
+    seed: int,
+    snapshot_epochs: list[int],
+    progress: Callable[[int, int], None] | None,
+) -> TrainResult:
+    has_test = len(data.y_test) > 0
+    return train(
+        network,
+        data.X_train,
+        data.y_train,
+        epochs=epochs,
+        learning_rate=float(spec.learning_rate),
+        mode=spec.mode,
+        batch_size=int(spec.batch_size),
+        seed=seed,
+        test_inputs=data.X_test if has_test else None,
+        test_targets=data.y_test if has_test else None,
+        snapshot_epochs=snapshot_epochs,
+        progress=progress,
+    )
+
+
+def _checkpoints(result: TrainResult, plan: list[int], offset: int) -> list[Checkpoint]:
+    wanted = set(plan)
+    out = [
+        Checkpoint(offset + s.epoch + 1, s.weights, s.biases)
+        for s in result.snapshots
+        if s.epoch in wanted
+    ]
+    # A diverged run stops between planned epochs: keep its last finite parameters too.
+    end = offset + result.epochs_run
+    if result.epochs_run and (not out or out[-1].epochs != end):
+        out.append(Checkpoint(end, result.network.weights, result.network.biases))
+    return out
+
+
+def start_run(
+    spec: TrainSpec, data: Dataset, progress: Callable[[int, int], None] | None = None
+) -> Run:
+    """Train a fresh network on `data` with `spec`; `progress(done, total)` as in `train`."""
+    check(spec)
+    if data.n_features < 1 or len(data.y_train) < 1:
+        raise DataError("There is no training data.")
+    _check_cost(spec, data)
+    net = initial_network(spec, data.n_features)
+    plan = checkpoint_plan(spec.epochs)
+    with_log = spec.lesson_network and spec.mode == "batch" and data.lesson_split
+    log_epochs = lesson_log_epochs(spec.epochs) if with_log else []
+    result = _train(
+        net, spec, data, spec.epochs, spec.seed, sorted(set(plan) | set(log_epochs)), progress
+    )
+    log: tuple[LessonLogEntry, ...] = ()
+    if with_log and not result.diverged:
+        logged = set(log_epochs)
+        snaps = [s for s in result.snapshots if s.epoch in logged]
+        log = tuple(lesson_log(net, snaps, data.X_train, data.y_train))
+    return Run(
+        spec=spec,
+        initial=net,
+        network=result.network,
+        loss_history=result.loss_history,
+        test_loss_history=result.test_loss_history,
+        accuracy_history=result.accuracy_history,
+        test_accuracy_history=result.test_accuracy_history,
+        checkpoints=(Checkpoint(0, net.weights, net.biases), *_checkpoints(result, plan, 0)),
+        segments=(spec.epochs,),
+        diverged=result.diverged,
+        message=result.message,
+        lesson_log=log,
+        lesson_epochs=spec.epochs if log else 0,
+    )
+
+
+def continue_run(
+    run: Run,
+    data: Dataset,
+    epochs: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> Run:
+    """Train `run`'s network for `epochs` more with the run's settings; histories concatenate.
+
+    Mini-batch order is seeded with the run's seed plus the epochs already run, so a
+    continuation does not repeat the first segment's order.
+    """
+    if run.diverged:
+        raise ConfigError(
+            "This run diverged, so it cannot go on; train a new run with a lower learning rate."
+        )
+    if not (is_whole(epochs) and 1 <= epochs <= MAX_EPOCHS_PER_RUN):
+        raise ConfigError(f"Train from 1 to {MAX_EPOCHS_PER_RUN:,} more epochs at a time.")
+    if run.epochs_run + epochs > MAX_TOTAL_EPOCHS:
+        raise ConfigError(f"A run has at most {MAX_TOTAL_EPOCHS:,} epochs in total.")
+    spec = run.spec
+    _check_cost(spec.with_changes(epochs=int(epochs)), data)
+    plan = checkpoint_plan(int(epochs))
+    offset = run.epochs_run
+    result = _train(run.network, spec, data, int(epochs), spec.seed + offset, plan, progress)
+    return Run(
+        spec=spec,
+        initial=run.initial,
+        network=result.network,
+        loss_history=np.concatenate([run.loss_history, result.loss_history]),
+        test_loss_history=np.concatenate([run.test_loss_history, result.test_loss_history]),
+        accuracy_history=np.concatenate([run.accuracy_history, result.accuracy_history]),
+        test_accuracy_history=np.concatenate(
+            [run.test_accuracy_history, result.test_accuracy_history]
+        ),
+        checkpoints=(*run.checkpoints, *_checkpoints(result, plan, offset)),
+        segments=(*run.segments, int(epochs)),
+        diverged=result.diverged,
+        message=result.message,
+        lesson_log=run.lesson_log,
+        lesson_epochs=run.lesson_epochs,
+    )

@@ -1,0 +1,181 @@
+"""A training run's settings (`TrainSpec`), the choices and limits the training page offers,
+and the checks that say what is wrong with a spec, by control group."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..core.losses import LOSSES
+from ..core.training import MODES
+from ..data.datasets import DATASET_LABELS, DATASETS_2D
+from ..errors import ConfigError
+from ..limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE
+
+SOURCES: tuple[str, ...] = ("admissions", *DATASETS_2D, "csv")
+SOURCE_LABELS: dict[str, str] = {
+    "admissions": "Admissions (the lesson's data)",
+    **DATASET_LABELS,
+    "csv": "Your own CSV",
+}
+HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+OUTPUT_ACTIVATIONS = ("sigmoid", "identity")
+MODE_LABELS = {
+    "batch": "Batch (the lesson's)",
+    "minibatch": "Mini-batch",
+    "stochastic": "Stochastic (one record)",
+}
+MAX_EPOCHS_PER_RUN = 20_000  # one training segment: a new run or one continuation
+# The training page's generated 2-D sets: fewer and smaller than the data generator allows
+# (limits.MIN_POINTS_2D etc.), so that every set trains in moments.
+TRAIN_MIN_POINTS = 20
+TRAIN_MAX_POINTS = 5_000
+TRAIN_MAX_TEST_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """Every setting of a training run: the data, the network and the optimisation."""
+
+    dataset: str = "admissions"  # one of SOURCES
+    hidden: tuple[int, ...] = (2,)  # units per hidden layer
+    activation: str = "sigmoid"  # hidden layers
+    output: str = "sigmoid"  # output layer
+    loss: str = "squared_error"
+    biases: bool = False
+    learning_rate: float = 0.005
+    epochs: int = 900
+    mode: str = "batch"
+    batch_size: int = 32
+    seed: int = 21  # initial weights and the order of mini-batches
+    # Generated 2-D data; the split below also applies to an uploaded CSV. Admissions data
+    # always uses the lesson's own seeded 90/10 split.
+    n_points: int = 200
+    noise: float = 0.1
+    data_seed: int = 0
+    test_fraction: float = 0.2
+
+    @property
+    def is_2d(self) -> bool:
+        """Whether the data is one of the generated 2-D sets."""
+        return self.dataset in DATASETS_2D
+
+    @property
+    def lesson_network(self) -> bool:
+        """Admissions data and the lesson's kind of network: its initial weights apply."""
+        return (
+            self.dataset == "admissions"
+            and len(self.hidden) == 1
+            and self.activation == "sigmoid"
+            and self.output == "sigmoid"
+            and self.loss == "squared_error"
+            and not self.biases
+        )
+
+    def normalized(self) -> TrainSpec:
+        """The same run with settings that do not apply set to their defaults (the batch
+        size outside mini-batch mode; the data options for admissions data), so that
+        two specs describing the same run compare equal."""
+        base = TrainSpec()
+        spec = self
+        if spec.mode != "minibatch":
+            spec = replace(spec, batch_size=base.batch_size)
+        if spec.dataset == "admissions":
+            spec = replace(
+                spec,
+                n_points=base.n_points,
+                noise=base.noise,
+                data_seed=base.data_seed,
+                test_fraction=base.test_fraction,
+            )
+        elif spec.dataset == "csv":
+            spec = replace(spec, n_points=base.n_points, noise=base.noise)
+        return spec
+
+    def activations(self) -> list[str]:
+        """One activation name per weight layer."""
+        return [self.activation] * len(self.hidden) + [self.output]
+
+    def with_changes(self, **changes: object) -> TrainSpec:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def is_whole(value: object) -> bool:
+    """Whether `value` is a whole number (a Python or NumPy integer, not a bool)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _data_problem(spec: TrainSpec) -> str | None:
+    if spec.dataset not in SOURCES:
+        return f"Unknown dataset {spec.dataset!r}."
+    if spec.is_2d and not (
+        is_whole(spec.n_points) and TRAIN_MIN_POINTS <= spec.n_points <= TRAIN_MAX_POINTS
+    ):
+        return f"The number of points must be from {TRAIN_MIN_POINTS} to {TRAIN_MAX_POINTS:,}."
+    if spec.is_2d and not (isinstance(spec.noise, int | float) and 0.0 <= float(spec.noise) <= 1.0):
+        return "The noise must be from 0 to 1."
+    if not (is_whole(spec.data_seed) and spec.data_seed >= 0):
+        return "The data seed must be a whole number, 0 or more."
+    if not (
+        isinstance(spec.test_fraction, int | float)
+        and 0.0 <= float(spec.test_fraction) <= TRAIN_MAX_TEST_FRACTION
+    ):
+        return f"The test share must be from 0 to {TRAIN_MAX_TEST_FRACTION:g}."
+    return None
+
+
+def _network_problem(spec: TrainSpec) -> str | None:
+    if len(spec.hidden) > MAX_HIDDEN_LAYERS:
+        return f"At most {MAX_HIDDEN_LAYERS} hidden layers."
+    if any(not (is_whole(h) and 1 <= h <= MAX_HIDDEN_UNITS) for h in spec.hidden):
+        return f"Each hidden layer has from 1 to {MAX_HIDDEN_UNITS} units."
+    if spec.activation not in HIDDEN_ACTIVATIONS:
+        return f"Unknown hidden activation {spec.activation!r}."
+    if spec.output not in OUTPUT_ACTIVATIONS:
+        return f"Unknown output activation {spec.output!r}."
+    if spec.loss not in LOSSES:
+        return f"Unknown loss {spec.loss!r}."
+    if spec.loss == "cross_entropy" and spec.output != "sigmoid":
+        return "Cross-entropy loss needs a sigmoid output layer."
+    return None
+
+
+def _training_problem(spec: TrainSpec) -> str | None:
+    lr = spec.learning_rate
+    if not isinstance(lr, int | float) or not math.isfinite(lr) or lr <= 0:
+        return "The learning rate must be a positive number."
+    if lr > MAX_LEARNING_RATE:
+        return f"A learning rate of {lr:g} is too large; use at most {MAX_LEARNING_RATE:g}."
+    if not (is_whole(spec.epochs) and 1 <= spec.epochs <= MAX_EPOCHS_PER_RUN):
+        return f"Epochs must be from 1 to {MAX_EPOCHS_PER_RUN:,}."
+    if spec.mode not in MODES:
+        return f"Unknown update mode {spec.mode!r}."
+    if spec.mode == "minibatch" and not (is_whole(spec.batch_size) and spec.batch_size >= 1):
+        return "The batch size must be a whole number, 1 or more."
+    if not (is_whole(spec.seed) and spec.seed >= 0):
+        return "The seed must be a whole number, 0 or more."
+    return None
+
+
+def problems(spec: TrainSpec) -> dict[str, str]:
+    """What is wrong with a spec, by control group ("data", "network", "training").
+
+    Each message is one sentence for the user; an empty dict means the spec is valid.
+    """
+    found = {
+        "data": _data_problem(spec),
+        "network": _network_problem(spec),
+        "training": _training_problem(spec),
+    }
+    return {group: message for group, message in found.items() if message}
+
+
+def check(spec: TrainSpec) -> TrainSpec:
+    """The spec if valid; a ConfigError with the first problem otherwise."""
+    found = problems(spec)
+    if found:
+        raise ConfigError(next(iter(found.values())))
+    return spec
