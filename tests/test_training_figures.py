@@ -10,18 +10,12 @@ import plotly.io as pio
 import pytest
 
 from backprop_viz.data.admissions import AdmissionsSource, synthetic_admissions
-from backprop_viz.figures.training import (
-    GRID,
-    LEVELS,
-    MAX_CURVE_POINTS,
-    PER_PARAMETER_LINES,
-    boundary_figure,
-    frame_name,
-    loss_figure,
-    parameter_names,
-    training_figures,
-    typed_array,
-)
+from backprop_viz.figures.boundary import GRID, LEVELS, boundary_figure
+from backprop_viz.figures.curves import MAX_CURVE_POINTS
+from backprop_viz.figures.loss_curves import loss_figure
+from backprop_viz.figures.style import frame_name, typed_array
+from backprop_viz.figures.training import training_figures
+from backprop_viz.figures.weights_history import PER_PARAMETER_LINES, parameter_names
 from backprop_viz.trainer import (
     LESSON_SPEC,
     MAX_FRAMES,

@@ -1,9 +1,10 @@
-"""Shared look of every figure: a colour-blind-safe diverging palette, play controls, and
-the compact encoding of number arrays."""
+"""Shared look of every figure: a colour-blind-safe diverging palette, play controls (also
+over a training chart's epoch frames), and the compact encoding of number arrays."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -89,3 +90,32 @@ def typed_array(values: object, dtype: str = "float64") -> dict[str, str]:
     if arr.ndim > 1:
         spec["shape"] = ", ".join(str(n) for n in arr.shape)
     return spec
+
+
+EPOCH_FRAME_MS = 100  # an epoch frame's time on screen: 60 frames play in about six seconds
+
+
+def frame_name(epochs: int) -> str:
+    """The name of the animation frame showing the state after `epochs` epochs."""
+    return f"epoch {epochs}"
+
+
+def epoch_controls(frame_epochs: Sequence[int], below_px: float, plot_px: float) -> dict[str, Any]:
+    """Play controls over a training chart's epoch frames, below its x axis (`below_px`
+    under a plot `plot_px` high), opening on the last frame."""
+    controls = play_controls(
+        [frame_name(k) for k in frame_epochs],
+        [str(k) for k in frame_epochs],
+        EPOCH_FRAME_MS,
+        prefix="Epoch ",
+    )
+    # The figure opens on the trained state; Play starts again from the first frame.
+    controls["sliders"][0]["active"] = len(frame_epochs) - 1
+    # Below the x axis's ticks and title, not over them; the slider starts clear of the
+    # buttons, so its "Epoch k" label does not run into them in a half-width chart.
+    for part in (controls["updatemenus"][0], controls["sliders"][0]):
+        part["y"] = -below_px / plot_px
+    slider = controls["sliders"][0]
+    slider.update(x=0.36, len=0.64)
+    slider["currentvalue"]["xanchor"] = "right"
+    return controls

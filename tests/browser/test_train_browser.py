@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from backprop_viz.data.admissions import ADMISSIONS_ENV
-from backprop_viz.figures.training import GRID
+from backprop_viz.figures.boundary import GRID
 from tests.browser.harness import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
 
 APP = REPO_ROOT / "app.py"
