@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backprop_viz.ui.step.page import render_step_view
-from backprop_viz.ui.train_view import render_train_view
+from backprop_viz.ui.train.page import render_train_view
 
 st.set_page_config(page_title="backprop-viz", page_icon="∂", layout="wide")
 page = st.navigation(

@@ -49,7 +49,7 @@ from backprop_viz.trainer import (  # noqa: E402
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "binary.csv"
 TARGETS_MS = {"admissions": 150.0, "spirals": 1500.0}
 MAX_FIGURE_BYTES = 1024 * 1024
-SCRIPT = "from backprop_viz.ui.train_view import render_train_view\nrender_train_view()"
+SCRIPT = "from backprop_viz.ui.train.page import render_train_view\nrender_train_view()"
 
 
 def timed(fn, repeats: int) -> tuple[float, float, object]:
@@ -90,7 +90,7 @@ def app_times(case: str, source: AdmissionsSource, repeats: int) -> tuple[float,
     """(fastest, median) ms of the rerun after pressing Train, and the median idle rerun."""
     from streamlit.testing.v1 import AppTest
 
-    from backprop_viz.ui import train_view
+    from backprop_viz.ui.train import runs
 
     clicks, idles = [], []
     for _ in range(repeats):
@@ -104,7 +104,7 @@ def app_times(case: str, source: AdmissionsSource, repeats: int) -> tuple[float,
         elif case == "spirals":
             preset = next(s for s in at.selectbox if s.key.startswith("train_preset_g"))
             preset.set_value("spirals").run()
-        train_view._run_store.clear()  # a fresh store: the click really trains
+        runs._kept.clear()  # no kept runs: the click really trains
         start = time.perf_counter()
         at.button(key="train_button_train").click().run()
         clicks.append((time.perf_counter() - start) * 1000)

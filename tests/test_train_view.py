@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import backprop_viz.ui.train_view as train_view
+import backprop_viz.ui.train.runs as train_view
 from backprop_viz.data.admissions import ADMISSIONS_ENV
 from backprop_viz.trainer import MAX_FRAMES, PRESETS
-from backprop_viz.ui.train_state import KEY
+from backprop_viz.ui.train.state import KEY
 from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
-SCRIPT = "from backprop_viz.ui.train_view import render_train_view\nrender_train_view()"
+SCRIPT = "from backprop_viz.ui.train.page import render_train_view\nrender_train_view()"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from ..trainer import PRESETS, Run, TrainSpec
+from ...trainer import PRESETS, Run, TrainSpec
 
 PREFIX = "train_"
 KEY = f"{PREFIX}view_state"

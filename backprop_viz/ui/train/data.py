@@ -1,0 +1,244 @@
+"""The training page's Data controls and the datasets they pick, cached for all sessions."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ...data.admissions import (
+    ADMISSIONS_ENV,
+    AdmissionsSource,
+    load_admissions,
+    read_admissions_csv,
+)
+from ...data.tabular import binary_columns, read_user_csv
+from ...errors import BackpropVizError
+from ...trainer import (
+    SOURCE_LABELS,
+    SOURCES,
+    TRAIN_MAX_POINTS,
+    TRAIN_MAX_TEST_FRACTION,
+    TRAIN_MIN_POINTS,
+    Dataset,
+    TrainSpec,
+    dataset_2d,
+    dataset_admissions,
+    dataset_csv,
+    problems,
+)
+from .state import TrainViewState
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+# --- cached data -------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _dataset_2d(
+    name: str, n_points: int, noise: float, data_seed: int, test_fraction: float
+) -> Dataset:
+    return dataset_2d(
+        TrainSpec(
+            dataset=name,
+            n_points=n_points,
+            noise=noise,
+            data_seed=data_seed,
+            test_fraction=test_fraction,
+        )
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _admissions_found(env_path: str, stamp: tuple[int, int] | None) -> Dataset:
+    # `stamp` (modification time and size of the file found) is only part of the key.
+    env = {ADMISSIONS_ENV: env_path} if env_path else {}
+    return dataset_admissions(load_admissions(env=env))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _admissions_uploaded(file_id: str, name: str, _data: bytes) -> Dataset:
+    upload = io.BytesIO(_data)
+    upload.name = name  # named in any message about the file
+    frame = read_admissions_csv(upload)
+    label = f"Admissions data from the uploaded file {name} ({len(frame)} rows)"
+    return dataset_admissions(AdmissionsSource(frame, label, synthetic=False, path=None))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _csv_frame(file_id: str, name: str, _data: bytes) -> pd.DataFrame:
+    return read_user_csv(_data, name)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _csv_dataset(
+    file_id: str, name: str, target: str, test_fraction: float, seed: int, _frame: pd.DataFrame
+) -> Dataset:
+    return dataset_csv(_frame, target, test_fraction, seed, name)
+
+
+# --- controls ----------------------------------------------------------------------------
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def _admissions_data() -> tuple[Dataset | None, Hashable]:
+    upload = st.file_uploader(
+        "Admissions CSV (columns admit, gre, gpa, rank)",
+        type=["csv"],
+        key="train_admissions_upload",
+        help=f"Or name the file in the {ADMISSIONS_ENV} environment variable.",
+    )
+    try:
+        if upload is not None:
+            data = _admissions_uploaded(upload.file_id, upload.name, upload.getvalue())
+            key: Hashable = ("admissions", "upload", upload.file_id)
+        else:
+            env_path = os.environ.get(ADMISSIONS_ENV, "").strip()
+            found = Path(env_path) if env_path else REPO_ROOT / "data" / "binary.csv"
+            stamp = _file_stamp(found)
+            data = _admissions_found(env_path, stamp)
+            key = ("admissions", env_path, stamp)
+    except BackpropVizError as exc:
+        st.error(str(exc))
+        return None, None
+    if data.synthetic:
+        st.warning(
+            f"**Synthetic data.** {data.label}. Upload the lesson's binary.csv (or name it "
+            f"in {ADMISSIONS_ENV}) to reproduce the lesson's numbers."
+        )
+    else:
+        st.caption(data.label)
+    st.caption(
+        "Prepared as in the lesson: rank one-hot encoded, gre and gpa standardized, and "
+        "the lesson's seeded 90/10 train/test split."
+    )
+    return data, key
+
+
+def _split_controls(state: TrainViewState, spec: TrainSpec) -> tuple[float, int]:
+    c1, c2 = st.columns(2)
+    test_fraction = c1.slider(
+        "Test share",
+        0.0,
+        TRAIN_MAX_TEST_FRACTION,
+        float(spec.test_fraction),
+        0.05,
+        key=state.key("test_fraction"),
+        help="Share of the records held out to measure test loss and accuracy.",
+    )
+    data_seed = c2.number_input(
+        "Data seed", 0, 1_000_000, int(spec.data_seed), 1, key=state.key("data_seed")
+    )
+    return float(test_fraction), int(data_seed)
+
+
+def _data_2d(state: TrainViewState, spec: TrainSpec, name: str) -> tuple[TrainSpec, Dataset | None]:
+    c1, c2 = st.columns(2)
+    n_points = c1.number_input(
+        "Points",
+        TRAIN_MIN_POINTS,
+        TRAIN_MAX_POINTS,
+        int(spec.n_points),
+        50,
+        key=state.key("n_points"),
+    )
+    noise = c2.slider("Noise", 0.0, 1.0, float(spec.noise), 0.05, key=state.key("noise"))
+    test_fraction, data_seed = _split_controls(state, spec)
+    spec = spec.with_changes(
+        dataset=name,
+        n_points=int(n_points),
+        noise=float(noise),
+        test_fraction=test_fraction,
+        data_seed=data_seed,
+    )
+    if "data" in problems(spec):
+        return spec, None
+    try:
+        data = _dataset_2d(name, int(n_points), float(noise), data_seed, test_fraction)
+    except BackpropVizError as exc:
+        st.error(str(exc))
+        return spec, None
+    st.caption(data.label)
+    return spec, data
+
+
+def _data_csv(state: TrainViewState, spec: TrainSpec) -> tuple[TrainSpec, Dataset | None, Any]:
+    upload = st.file_uploader(
+        "Your CSV file (UTF-8, at most 5 MB, 100,000 rows, 50 columns)",
+        type=["csv", "txt"],
+        key="train_csv_upload",
+    )
+    test_fraction, data_seed = _split_controls(state, spec)
+    spec = spec.with_changes(dataset="csv", test_fraction=test_fraction, data_seed=data_seed)
+    if upload is None:
+        st.info("Upload a CSV file with a column of two values to predict.")
+        return spec, None, None
+    try:
+        frame = _csv_frame(upload.file_id, upload.name, upload.getvalue())
+    except BackpropVizError as exc:
+        st.error(str(exc))
+        return spec, None, None
+    columns = [str(c) for c in frame.columns]
+    binary = binary_columns(frame)
+    if not binary:
+        st.error(
+            f"No column in {upload.name} has exactly two distinct values, so there is "
+            "nothing binary to predict. Add a 0/1 (or yes/no) column."
+        )
+        return spec, None, None
+    target = st.selectbox(
+        "Target column (two values)",
+        columns,
+        index=columns.index(str(binary[-1])),
+        key=f"train_target_{upload.file_id}",
+    )
+    try:
+        data = _csv_dataset(upload.file_id, upload.name, target, test_fraction, data_seed, frame)
+    except BackpropVizError as exc:
+        st.error(str(exc))
+        return spec, None, None
+    st.caption(data.label)
+    for note in data.notes:
+        if "dropped" in note:
+            st.warning(f"{note}.")
+    with st.expander("How the table was encoded"):
+        st.markdown("\n".join(f"- {n}" for n in data.notes))
+    return spec, data, (upload.file_id, target)
+
+
+def data_controls(
+    state: TrainViewState, spec: TrainSpec
+) -> tuple[TrainSpec, Dataset | None, Hashable]:
+    """The Data section: the spec with its data settings, the dataset (None if it cannot
+    be used; the reason is shown) and a key that names the data."""
+    st.subheader("Data")
+    name = st.selectbox(
+        "Dataset",
+        SOURCES,
+        index=SOURCES.index(spec.dataset),
+        format_func=SOURCE_LABELS.__getitem__,
+        key=state.key("dataset"),
+    )
+    if name == "admissions":
+        data, key = _admissions_data()
+        return spec.with_changes(dataset=name), data, key
+    if name == "csv":
+        spec, data, csv_key = _data_csv(state, spec)
+        key = None if data is None else ("csv", *csv_key, spec.test_fraction, spec.data_seed)
+        return spec, data, key
+    spec, data = _data_2d(state, spec, name)
+    key = ("2d", name, spec.n_points, spec.noise, spec.data_seed, spec.test_fraction)
+    return spec, data, key
