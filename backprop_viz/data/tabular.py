@@ -226,13 +226,195 @@ def _as_numeric(col: pd.Series, name: str, rows: np.ndarray) -> np.ndarray | Non
     return None
 
 
-def _one_hot(
-    values: np.ndarray, name: str, categories: list[object]
-) -> tuple[np.ndarray, list[str]]:
+@dataclass(frozen=True)
+class _Feature:
+    """One feature column as encoded: its block of columns, or the single value that got
+    it dropped."""
+
+    label: str
+    kind: str  # "standardized", "boolean", "one-hot" or "dropped"
+    block: np.ndarray | None = None  # float64, (n_rows, len(names))
+    names: tuple[str, ...] = ()
+    value: str = ""  # a dropped column's single value
+
+
+def _one_hot_feature(
+    values: np.ndarray, label: str, categories: list[object], what: str
+) -> _Feature:
+    """One 0/1 column per category, in the given order; `what` names the values in the
+    message when there are too many ("distinct values", "distinct text values")."""
+    if len(categories) > MAX_CATEGORIES:
+        raise DataError(
+            f"Column '{label}' has {len(categories)} {what}; it cannot be "
+            f"one-hot encoded (limit {MAX_CATEGORIES})."
+        )
     # Broadcast comparison: one column per category, no loop over rows.
     cats = np.array(categories, dtype=object)
     block = (values.astype(object)[:, None] == cats[None, :]).astype(np.float64)
-    return block, [f"{name}_{_fmt_value(c)}" for c in categories]
+    names = tuple(f"{label}_{_fmt_value(c)}" for c in categories)
+    return _Feature(label, "one-hot", block, names)
+
+
+def _numeric_feature(
+    numeric: np.ndarray, label: str, rows: np.ndarray, categorical: bool
+) -> _Feature:
+    """A numeric column standardized, or one-hot encoded if it is marked categorical."""
+    inf = ~np.isfinite(numeric)
+    if inf.any():
+        n_inf = int(inf.sum())
+        raise DataError(
+            f"Column '{label}' has {n_inf} infinite value{'s' if n_inf != 1 else ''} "
+            f"(first at row {_first_row(inf, rows)})."
+        )
+    if np.ptp(numeric) == 0:
+        return _Feature(label, "dropped", value=_fmt_value(numeric[0]))
+    if categorical:
+        categories = sorted(np.unique(numeric).tolist())
+        return _one_hot_feature(numeric, label, categories, "distinct values")
+    std = numeric.std(ddof=1)
+    return _Feature(label, "standardized", ((numeric - numeric.mean()) / std)[:, None], (label,))
+
+
+def _is_boolean(series: pd.Series) -> bool:
+    return pd.api.types.is_bool_dtype(series) or (
+        pd.api.types.infer_dtype(series, skipna=True) == "boolean"
+    )
+
+
+def _boolean_feature(series: pd.Series, label: str) -> _Feature:
+    bools = series.to_numpy(dtype=object).astype(bool)
+    if bools.all() or not bools.any():
+        return _Feature(label, "dropped", value=_fmt_value(bools[0]))
+    return _Feature(label, "boolean", bools.astype(np.float64)[:, None], (label,))
+
+
+def _text_feature(series: pd.Series, label: str) -> _Feature:
+    values = series.astype(str).to_numpy(dtype=object)  # dates, mixed types: as text
+    categories = sorted(pd.unique(values).tolist())
+    if len(categories) == 1:
+        return _Feature(label, "dropped", value=repr(categories[0]))
+    return _one_hot_feature(values, label, categories, "distinct text values")
+
+
+def _encode_feature(series: pd.Series, rows: np.ndarray, categorical: bool) -> _Feature:
+    """One feature column encoded by its kind: numeric, boolean or text."""
+    label = str(series.name)
+    numeric = _as_numeric(series, label, rows)
+    if numeric is not None:
+        return _numeric_feature(numeric, label, rows, categorical)
+    if _is_boolean(series):
+        return _boolean_feature(series, label)
+    return _text_feature(series, label)
+
+
+def _feature_columns(
+    columns: list[Hashable],
+    target: str,
+    features: Sequence[Hashable] | None,
+    categorical: Sequence[Hashable],
+) -> list[Hashable]:
+    """The feature columns asked for (default: all but the target), checked."""
+    if target not in columns:
+        raise DataError(f"There is no column '{target}'; the columns are {_quote_list(columns)}.")
+    if features is None:
+        feature_cols = [c for c in columns if c != target]
+    else:
+        unknown = [c for c in features if c not in columns]
+        if unknown:
+            raise DataError(f"There is no column {_quote_list(unknown)} in the table.")
+        if target in features:
+            raise DataError(f"Column '{target}' is the target; it cannot also be a feature.")
+        feature_cols = list(dict.fromkeys(features))
+    not_features = [c for c in categorical if c not in feature_cols]
+    if not_features:
+        raise DataError(
+            f"Column {_quote_list(not_features)} is marked categorical but is not a feature."
+        )
+    if not feature_cols:
+        raise DataError(f"There are no feature columns besides the target '{target}'.")
+    return feature_cols
+
+
+def _complete_rows(used: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """The rows with no missing value, their positions in the original frame (for
+    messages), and a note if any were dropped."""
+    n_total = len(used)
+    missing = used.isna().to_numpy()
+    row_missing = missing.any(axis=1)
+    n_missing = int(row_missing.sum())
+    notes = []
+    if n_missing:
+        per_col = missing.sum(axis=0)
+        worst = used.columns[int(per_col.argmax())]
+        if n_missing * 2 > n_total:
+            raise DataError(
+                f"{n_missing} of {n_total} rows have a missing value (column '{worst}' has "
+                f"{int(per_col.max())}); fill them in or leave that column out."
+            )
+        detail = ", ".join(
+            f"{c}: {int(k)}" for c, k in zip(used.columns, per_col, strict=True) if k
+        )
+        notes.append(
+            f"{n_missing} row{'s' if n_missing != 1 else ''} with missing values dropped ({detail})"
+        )
+    rows = np.flatnonzero(~row_missing)
+    used = used.iloc[rows]
+    if len(used) < MIN_DATA_ROWS:
+        raise DataError(
+            f"Only {len(used)} complete rows remain; at least {MIN_DATA_ROWS} are needed to train."
+        )
+    return used, rows, notes
+
+
+def _binary_target(column: pd.Series, target: str) -> tuple[np.ndarray, object, object]:
+    """The target as 0/1 in sorted order of its two values, and (negative, positive)."""
+    numeric = pd.api.types.is_numeric_dtype(column)  # bool counts as numeric: False < True
+    values = column.to_numpy()
+    labels = _sorted_values(values, numeric)
+    if len(labels) != 2:
+        raise DataError(
+            f"Target column '{target}' has {len(labels)} distinct value"
+            f"{'s' if len(labels) != 1 else ''}; choose a column with exactly two."
+        )
+    negative, positive = labels
+    return (values == positive).astype(np.float64), negative, positive
+
+
+def _check_features(features: list[_Feature]) -> None:
+    """A DataError if no feature is left, or too many encoded columns."""
+    n_names = sum(len(f.names) for f in features)
+    if not n_names:
+        dropped = ", ".join(f"{f.label} = {f.value}" for f in features if f.kind == "dropped")
+        raise DataError(
+            f"No usable feature remains: every feature column has a single value ({dropped})."
+        )
+    if n_names > MAX_FEATURES:
+        raise DataError(
+            f"The encoded table would have {n_names} features; the limit is "
+            f"{MAX_FEATURES} (each one-hot category counts as one)."
+        )
+
+
+def _feature_notes(features: list[_Feature]) -> list[str]:
+    """What was done to the features: standardized, one-hot, 0/1, then dropped ones."""
+    standardized = [f.label for f in features if f.kind == "standardized"]
+    booleans = [f.label for f in features if f.kind == "boolean"]
+    notes = []
+    if standardized:
+        notes.append(f"{', '.join(standardized)} standardized (mean 0, sample std 1)")
+    notes += [
+        f"{f.label} one-hot encoded into {_span_names(list(f.names))}"
+        for f in features
+        if f.kind == "one-hot"
+    ]
+    if booleans:
+        notes.append(f"{', '.join(booleans)} encoded as 0/1")
+    notes += [
+        f"{f.label} dropped: every row has the same value ({f.value})"
+        for f in features
+        if f.kind == "dropped"
+    ]
+    return notes
 
 
 def _span_names(names: list[str]) -> str:
@@ -257,158 +439,21 @@ def encode(
         features = [features]
     if isinstance(categorical, str):
         categorical = [categorical]
-    columns = list(frame.columns)
-    if target not in columns:
-        raise DataError(f"There is no column '{target}'; the columns are {_quote_list(columns)}.")
-    if features is None:
-        feature_cols = [c for c in columns if c != target]
-    else:
-        unknown = [c for c in features if c not in columns]
-        if unknown:
-            raise DataError(f"There is no column {_quote_list(unknown)} in the table.")
-        if target in features:
-            raise DataError(f"Column '{target}' is the target; it cannot also be a feature.")
-        feature_cols = list(dict.fromkeys(features))
-    not_features = [c for c in categorical if c not in feature_cols]
-    if not_features:
-        raise DataError(
-            f"Column {_quote_list(not_features)} is marked categorical but is not a feature."
-        )
-    if not feature_cols:
-        raise DataError(f"There are no feature columns besides the target '{target}'.")
-
-    notes: list[str] = []
-    used = frame[[*feature_cols, target]]
-    n_total = len(used)
-    missing = used.isna().to_numpy()
-    row_missing = missing.any(axis=1)
-    n_missing = int(row_missing.sum())
-    if n_missing:
-        per_col = missing.sum(axis=0)
-        worst = used.columns[int(per_col.argmax())]
-        if n_missing * 2 > n_total:
-            raise DataError(
-                f"{n_missing} of {n_total} rows have a missing value (column '{worst}' has "
-                f"{int(per_col.max())}); fill them in or leave that column out."
-            )
-        detail = ", ".join(
-            f"{c}: {int(k)}" for c, k in zip(used.columns, per_col, strict=True) if k
-        )
-        notes.append(
-            f"{n_missing} row{'s' if n_missing != 1 else ''} with missing values dropped ({detail})"
-        )
-    rows = np.flatnonzero(~row_missing)  # original positions, for messages
-    used = used.iloc[rows]
-    if len(used) < MIN_DATA_ROWS:
-        raise DataError(
-            f"Only {len(used)} complete rows remain; at least {MIN_DATA_ROWS} are needed to train."
-        )
-
-    # Target: exactly two values, 0/1 in sorted order.
-    tcol = used[target]
-    t_numeric = pd.api.types.is_numeric_dtype(tcol)  # bool counts as numeric: False < True
-    t_values = tcol.to_numpy()
-    labels = _sorted_values(t_values, t_numeric)
-    if len(labels) != 2:
-        raise DataError(
-            f"Target column '{target}' has {len(labels)} distinct value"
-            f"{'s' if len(labels) != 1 else ''}; choose a column with exactly two."
-        )
-    negative, positive = labels
-    y = (t_values == positive).astype(np.float64)
+    feature_cols = _feature_columns(list(frame.columns), target, features, categorical)
+    used, rows, notes = _complete_rows(frame[[*feature_cols, target]])
+    y, negative, positive = _binary_target(used[target], target)
     notes.append(
         f"target '{target}': {_fmt_value(positive)} is the positive class (1), "
         f"{_fmt_value(negative)} is 0"
     )
-
-    blocks: list[np.ndarray] = []
-    names: list[str] = []
-    standardized: list[str] = []
-    booleans: list[str] = []
-    one_hot_notes: list[str] = []
-    dropped: list[tuple[str, str]] = []  # (column, its single value)
-    for col in feature_cols:
-        series = used[col]
-        label = str(col)
-        numeric = _as_numeric(series, label, rows)
-        if numeric is not None:
-            inf = ~np.isfinite(numeric)
-            if inf.any():
-                n_inf = int(inf.sum())
-                raise DataError(
-                    f"Column '{label}' has {n_inf} infinite value{'s' if n_inf != 1 else ''} "
-                    f"(first at row {_first_row(inf, rows)})."
-                )
-            if np.ptp(numeric) == 0:
-                dropped.append((label, _fmt_value(numeric[0])))
-                continue
-            if col in categorical:
-                cats = sorted(np.unique(numeric).tolist())
-                if len(cats) > MAX_CATEGORIES:
-                    raise DataError(
-                        f"Column '{label}' has {len(cats)} distinct values; it cannot be "
-                        f"one-hot encoded (limit {MAX_CATEGORIES})."
-                    )
-                block, new = _one_hot(numeric, label, cats)
-                blocks.append(block)
-                names += new
-                one_hot_notes.append(f"{label} one-hot encoded into {_span_names(new)}")
-                continue
-            std = numeric.std(ddof=1)
-            blocks.append(((numeric - numeric.mean()) / std)[:, None])
-            names.append(label)
-            standardized.append(label)
-            continue
-        values = series.to_numpy(dtype=object)
-        is_bool = pd.api.types.is_bool_dtype(series) or (
-            pd.api.types.infer_dtype(series, skipna=True) == "boolean"
-        )
-        if is_bool:
-            bools = values.astype(bool)
-            if bools.all() or not bools.any():
-                dropped.append((label, _fmt_value(bools[0])))
-                continue
-            blocks.append(bools.astype(np.float64)[:, None])
-            names.append(label)
-            booleans.append(label)
-            continue
-        values = series.astype(str).to_numpy(dtype=object)  # dates, mixed types: as text
-        cats = sorted(pd.unique(values).tolist())
-        if len(cats) == 1:
-            dropped.append((label, repr(cats[0])))
-            continue
-        if len(cats) > MAX_CATEGORIES:
-            raise DataError(
-                f"Column '{label}' has {len(cats)} distinct text values; it cannot be "
-                f"one-hot encoded (limit {MAX_CATEGORIES})."
-            )
-        block, new = _one_hot(values, label, cats)
-        blocks.append(block)
-        names += new
-        one_hot_notes.append(f"{label} one-hot encoded into {_span_names(new)}")
-
-    if not names:
-        raise DataError(
-            "No usable feature remains: every feature column has a single value "
-            f"({', '.join(f'{c} = {v}' for c, v in dropped)})."
-        )
-    if len(names) > MAX_FEATURES:
-        raise DataError(
-            f"The encoded table would have {len(names)} features; the limit is "
-            f"{MAX_FEATURES} (each one-hot category counts as one)."
-        )
-    if standardized:
-        notes.append(f"{', '.join(standardized)} standardized (mean 0, sample std 1)")
-    notes += one_hot_notes
-    if booleans:
-        notes.append(f"{', '.join(booleans)} encoded as 0/1")
-    notes += [f"{c} dropped: every row has the same value ({v})" for c, v in dropped]
-
-    X = np.hstack(blocks).astype(np.float64)
+    encoded = [_encode_feature(used[c], rows, c in categorical) for c in feature_cols]
+    _check_features(encoded)
+    notes += _feature_notes(encoded)
+    kept = [f for f in encoded if f.block is not None]
     return Encoded(
-        X=X,
+        X=np.hstack([f.block for f in kept]).astype(np.float64),
         y=y,
-        feature_names=tuple(names),
+        feature_names=tuple(name for f in kept for name in f.names),
         target_name=str(target),
         positive_label=_fmt_value(positive),
         notes=tuple(notes),
