@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_viz.codegen import python_script
 from backprop_viz.core.config import parse_config
 from backprop_viz.core.step import step
 from backprop_viz.errors import ConfigError
+from backprop_viz.explain.codegen import python_script
 from backprop_viz.explain.presets import STEP_PRESETS, preset_dict
 from backprop_viz.explain.report import describe_step
 

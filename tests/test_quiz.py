@@ -13,8 +13,8 @@ from backprop_viz.core.config import parse_config
 from backprop_viz.core.params import ParamRef
 from backprop_viz.errors import ConfigError
 from backprop_viz.explain.presets import STEP_PRESETS, load_preset, preset_dict
+from backprop_viz.explain.quiz import KINDS, Question, question
 from backprop_viz.explain.stages import build_stages
-from backprop_viz.quiz import KINDS, Question, question
 
 SEEDS = (*range(12), 2**31 + 5, 2**32 - 1)
 SUB = dict(zip("0123456789", "₀₁₂₃₄₅₆₇₈₉", strict=True))

@@ -75,6 +75,12 @@ def step(network: Network, inputs: object, targets: object, learning_rate: float
             db = [np.zeros_like(b) for b in db]  # frozen biases: reported as Δb = 0
         new_net = updated(network, dw, db)
         after = forward_pass(new_net, x)
+        loss = network.loss
+        before_e = float(loss.mean(y, fwd.output, fwd.weighted_sums[-1]))
+        after_e = float(loss.mean(y, after.output, after.weighted_sums[-1]))
+        sent_back = [
+            bwd.error_terms[i][:, None, :] * w[None] for i, w in enumerate(network.weights)
+        ]
     if not all(np.all(np.isfinite(a)) for a in (*new_net.weights, after.output)):
         raise ConfigError(
             "This step overflows (a value became infinite or NaN); use smaller weights, "
@@ -88,7 +94,7 @@ def step(network: Network, inputs: object, targets: object, learning_rate: float
             output=fwd.outputs[i],
             error=bwd.errors[i],
             error_term=bwd.error_terms[i],
-            edge_error=bwd.error_terms[i][:, None, :] * network.weights[i][None, :, :],
+            edge_error=sent_back[i],
             weight_delta=dw[i],
             bias_delta=None if db is None else db[i],
             new_weights=new_net.weights[i],
@@ -96,7 +102,6 @@ def step(network: Network, inputs: object, targets: object, learning_rate: float
         )
         for i in range(network.n_layers)
     )
-    loss = network.loss
     return StepTrace(
         network=network,
         new_network=new_net,
@@ -104,6 +109,6 @@ def step(network: Network, inputs: object, targets: object, learning_rate: float
         targets=y,
         learning_rate=lr,
         layers=layers,
-        loss_before=float(loss.mean(y, fwd.output, fwd.weighted_sums[-1])),
-        loss_after=float(loss.mean(y, after.output, after.weighted_sums[-1])),
+        loss_before=before_e,
+        loss_after=after_e,
     )

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from backprop_viz.core.config import StepConfig, parse_config
-from backprop_viz.core.step import step
-from backprop_viz.errors import ConfigError
-from backprop_viz.explain.notation import delta_txt
-from backprop_viz.explain.report import layer_names
-from backprop_viz.limits import STEP_MAX_TAKE
+from ..core.config import StepConfig, parse_config
+from ..core.step import step
+from ..errors import ConfigError
+from ..limits import STEP_MAX_TAKE
+from .notation import delta_txt
+from .report import layer_names
 
 Array = np.ndarray
 

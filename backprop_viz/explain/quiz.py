@@ -10,10 +10,11 @@ from typing import TypeVar
 
 import numpy as np
 
-from backprop_viz.core.params import ParamRef
-from backprop_viz.core.step import StepTrace
-from backprop_viz.errors import ConfigError
-from backprop_viz.explain.notation import (
+from ..core.params import ParamRef
+from ..core.step import StepTrace
+from ..errors import ConfigError
+from ..limits import MAX_SEED
+from .notation import (
     delta_txt,
     fmt,
     layer_titles,
@@ -21,7 +22,6 @@ from backprop_viz.explain.notation import (
     sub,
     unit_name,
 )
-from backprop_viz.limits import MAX_SEED
 
 # The kinds of question, in the order a seed cycles through those that apply.
 WEIGHT_SIGN = "weight_sign"  # will this weight go up or down?
