@@ -32,7 +32,7 @@ from .limits import (
     MAX_SEED,
     MAX_STEP_WORK,
 )
-from .trainer import MAX_SECONDS, TrainSpec, estimated_seconds
+from .trainer import TRAIN_MAX_SECONDS, TrainSpec, estimated_seconds
 
 # --- Limits on the work one command may do -------------------------------------------------
 # records × parameters: a step keeps one number per record and weight (the edge errors).
@@ -167,10 +167,10 @@ def cmd_train(args: argparse.Namespace) -> str:
         seed=args.seed,
     )
     seconds = estimated_seconds(spec, len(split.targets), split.features.shape[1])
-    if seconds > MAX_SECONDS and not args.force:
+    if seconds > TRAIN_MAX_SECONDS and not args.force:
         raise ConfigError(
             f"This run would take about {_duration(seconds)} (estimated; the limit is "
-            f"{MAX_SECONDS:g} seconds): use fewer epochs or a larger batch, or add --force "
+            f"{TRAIN_MAX_SECONDS:g} seconds): use fewer epochs or a larger batch, or add --force "
             "to run it anyway."
         )
     run = run_lesson(
@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument(
         "--force",
         action="store_true",
-        help=f"run even if estimated to take over {MAX_SECONDS:g} seconds",
+        help=f"run even if estimated to take over {TRAIN_MAX_SECONDS:g} seconds",
     )
     p_train.add_argument("--json", action="store_true", help="machine-readable output")
     p_train.set_defaults(func=cmd_train)

@@ -44,7 +44,20 @@ STEP_MAX_ABS_WEIGHT = 1000.0
 STEP_MIN_LEARNING_RATE = 1e-6
 STEP_MAX_TAKE = 1000  # steps in one "Take N steps"
 
+# --- the training page ---------------------------------------------------------------------
+TRAIN_MAX_EPOCHS_PER_RUN = 20_000  # one training segment: a new run or one continuation
+TRAIN_MIN_POINTS = 20
+TRAIN_MAX_POINTS = 5_000
+TRAIN_MAX_TEST_FRACTION = 0.5
+TRAIN_MAX_TOTAL_EPOCHS = 100_000  # a run and all its continuations
+TRAIN_MAX_CHECKPOINTS = 200  # parameter checkpoints kept per training segment
+TRAIN_MAX_SECONDS = 60.0  # runs estimated to take longer are refused
+TRAIN_MAX_FRAMES = 60  # animation frames shared by the loss curves and the decision boundary
+
 # --- figures: drawing budgets -------------------------------------------------------------
 MAX_EDGE_LABELS = 24  # beyond this many edges, the step diagram's values are in the hover
 MAX_STILL_LABELS = 10  # edges labelled on a still diagram, whose edges cross more
 MAX_STEP_LINES = 8  # weight-step lines on a "what this control does" chart
+MAX_LINE_POINTS = 120  # checkpoints drawn per weight line
+MAX_SHOWN_POINTS = 1000  # data points drawn per split
+MAX_CURVE_POINTS = 300  # drawn per curve; frame epochs are always among them

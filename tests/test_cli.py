@@ -168,7 +168,7 @@ def test_cross_entropy_target_outside_0_1_exits_2(capsys, tmp_path):
 
 
 def test_force_lifts_the_training_time_limit(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "MAX_SECONDS", 0.0)  # every run is now "too long"
+    monkeypatch.setattr(cli, "TRAIN_MAX_SECONDS", 0.0)  # every run is now "too long"
     code, _, err = run(capsys, "train", "--epochs", "3")
     assert code == 2 and "--force" in err
     code, out, _ = run(capsys, "train", "--epochs", "3", "--force", "--json")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import backprop_viz.ui.train.runs as train_view
 from backprop_viz.data.admissions import ADMISSIONS_ENV
-from backprop_viz.trainer import MAX_FRAMES, PRESETS
+from backprop_viz.trainer import PRESETS, TRAIN_MAX_FRAMES
 from backprop_viz.ui.train.state import KEY
 from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
@@ -126,7 +126,7 @@ def test_each_2d_preset_reaches_its_documented_accuracy(at, name):
     figures = charts(at)
     loss, boundary = figures[0], figures[1]
     assert boundary["data"][0]["type"] == "heatmap"
-    assert 2 <= len(loss["frames"]) <= MAX_FRAMES
+    assert 2 <= len(loss["frames"]) <= TRAIN_MAX_FRAMES
     assert [f["name"] for f in loss["frames"]] == [f["name"] for f in boundary["frames"]]
 
 
@@ -266,7 +266,7 @@ def test_train_more_continues_and_reset_forgets(at):
     assert run.segments == (100, 50)
     assert metric(at, "Epochs") == "150"
     np.testing.assert_array_equal(run.loss_history[:100], first.loss_history)
-    assert len(charts(at)[0]["frames"]) <= MAX_FRAMES
+    assert len(charts(at)[0]["frames"]) <= TRAIN_MAX_FRAMES
     at.button(key="train_button_reset").click().run()
     assert at.session_state[KEY].run is None
     assert not at.metric

@@ -20,9 +20,9 @@ from backprop_viz.errors import ConfigError, DataError
 from backprop_viz.explain.lesson import lesson_network
 from backprop_viz.trainer import (
     LESSON_SPEC,
-    MAX_CHECKPOINTS,
-    MAX_FRAMES,
     PRESETS,
+    TRAIN_MAX_CHECKPOINTS,
+    TRAIN_MAX_FRAMES,
     TrainSpec,
     checkpoint_plan,
     continue_run,
@@ -125,7 +125,7 @@ def test_checkpoint_plan_spreads_over_the_run(epochs):
     plan = checkpoint_plan(epochs)
     assert plan[0] == 0 and plan[-1] == epochs - 1
     assert plan == sorted(set(plan))
-    assert len(plan) == min(epochs, MAX_CHECKPOINTS)
+    assert len(plan) == min(epochs, TRAIN_MAX_CHECKPOINTS)
 
 
 def test_frames_are_at_most_sixty_spread_over_the_run():
@@ -134,11 +134,11 @@ def test_frames_are_at_most_sixty_spread_over_the_run():
     run = continue_run(run, data, 500)
     frames = frame_checkpoints(run)
     epochs = [c.epochs for c in frames]
-    assert len(frames) == MAX_FRAMES
+    assert len(frames) == TRAIN_MAX_FRAMES
     assert epochs[0] == 0 and epochs[-1] == 1500 == run.epochs_run
     assert epochs == sorted(set(epochs))
     # Spread: no gap is more than twice the even spacing.
-    assert max(np.diff(epochs)) <= 2 * 1500 / (MAX_FRAMES - 1)
+    assert max(np.diff(epochs)) <= 2 * 1500 / (TRAIN_MAX_FRAMES - 1)
     short = start_run(XOR.with_changes(epochs=20), data)
     assert [c.epochs for c in frame_checkpoints(short)] == list(range(21))
 

@@ -18,8 +18,8 @@ from backprop_viz.figures.training import training_figures
 from backprop_viz.figures.weights_history import PER_PARAMETER_LINES, parameter_names
 from backprop_viz.trainer import (
     LESSON_SPEC,
-    MAX_FRAMES,
     PRESETS,
+    TRAIN_MAX_FRAMES,
     dataset_2d,
     dataset_admissions,
     frame_checkpoints,
@@ -76,10 +76,10 @@ def test_loss_curves_grow_frame_by_frame_to_the_whole_history(xor):
     frames = fig["frames"]
     epochs = [c.epochs for c in frame_checkpoints(run)]
     assert [f["name"] for f in frames] == [frame_name(k) for k in epochs]
-    assert 2 <= len(frames) <= MAX_FRAMES
+    assert 2 <= len(frames) <= TRAIN_MAX_FRAMES
     train, test = fig["data"]
     x = decode(train["x"])
-    assert len(x) <= MAX_CURVE_POINTS + MAX_FRAMES
+    assert len(x) <= MAX_CURVE_POINTS + TRAIN_MAX_FRAMES
     # The still figure is the whole run: drawn points are the history at those epochs.
     np.testing.assert_array_equal(decode(train["y"]), run.loss_history[x - 1])
     np.testing.assert_array_equal(decode(test["y"]), run.test_loss_history[x - 1])

@@ -251,6 +251,20 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def default_path(project_root: str | os.PathLike | None = None) -> Path:
+    """Where the admissions file is looked for when no path is given: `data/binary.csv` in
+    the project (git-ignored: a user puts it there)."""
+    root = Path(__file__).resolve().parents[2] if project_root is None else Path(project_root)
+    return root / "data" / "binary.csv"
+
+
+def admissions_file(env: Mapping[str, str] | None = None) -> Path:
+    """The file `load_admissions()` reads when no path is given: the one named by
+    BACKPROP_VIZ_ADMISSIONS_CSV, else the default (it may not exist)."""
+    named = (os.environ if env is None else env).get(ADMISSIONS_ENV, "").strip()
+    return Path(named) if named else default_path()
+
+
 def load_admissions(
     path: str | os.PathLike | None = None,
     *,
@@ -275,8 +289,7 @@ def load_admissions(
     from_env = env.get(ADMISSIONS_ENV, "").strip()
     if from_env:
         return _from_file(from_env, f"The file named by {ADMISSIONS_ENV}")
-    root = Path(__file__).resolve().parents[1] if project_root is None else Path(project_root)
-    default = root / "data" / "binary.csv"
+    default = default_path(project_root)
     if default.exists():
         return _from_file(default)
     frame = synthetic_admissions()

@@ -16,12 +16,11 @@ import numpy as np
 
 from ..core.network import Network, forward_pass
 from ..core.training import Snapshot, TrainResult, ordered_matmul, train
-from ..data.admissions import LessonSplit
+from ..data.admissions import LESSON_SEED, LessonSplit
 
 LESSON_EPOCHS = 900
 LESSON_LEARNING_RATE = 0.005
 LESSON_HIDDEN = 2
-LESSON_SEED = 21
 
 
 def lesson_network(

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 
 from ..core.network import Network, forward_pass
+from ..limits import MAX_SHOWN_POINTS
 from ..trainer import Checkpoint
 from .style import NEGATIVE, NODE_SCALE, POSITIVE, epoch_controls, frame_name, typed_array
 
 Array = np.ndarray
 
 GRID = 60  # decision-boundary cells per side
-MAX_SHOWN_POINTS = 1000  # data points drawn per split
 # ŷ in [0, 1] is sent as a byte 0..200. Not 0..255: a run of saturated 255 bytes is "////"
 # in base64, and Plotly's JSON escapes every "/" as six characters.
 LEVELS = 200

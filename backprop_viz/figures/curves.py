@@ -8,11 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from ..limits import MAX_CURVE_POINTS
 from .style import typed_array
 
 Array = np.ndarray
-
-MAX_CURVE_POINTS = 300  # drawn per curve; frame epochs are always among them
 
 
 def curve_indices(n: int, frame_epochs: Sequence[int]) -> Array:

@@ -9,13 +9,13 @@ import numpy as np
 
 from ..core.network import Network
 from ..explain.stages import unit_symbols
+from ..limits import MAX_LINE_POINTS
 from ..trainer import Checkpoint
 from .style import typed_array
 
 Array = np.ndarray
 
 PER_PARAMETER_LINES = 24  # up to this many parameters, one named line each
-MAX_LINE_POINTS = 120  # checkpoints drawn per weight line
 # Okabe–Ito colours for lines that only need telling apart.
 LINE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 DASHES = ("solid", "dot", "dash", "longdash", "dashdot")

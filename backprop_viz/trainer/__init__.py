@@ -6,12 +6,12 @@ animations show, and `presets` the page's named settings. Every public name is h
 """
 
 from .datasets import Dataset, dataset_2d, dataset_admissions, dataset_csv
-from .frames import MAX_FRAMES, frame_checkpoints
+from .frames import TRAIN_MAX_FRAMES, frame_checkpoints
 from .presets import LESSON_SPEC, PRESETS, Preset
 from .runs import (
-    MAX_CHECKPOINTS,
-    MAX_SECONDS,
-    MAX_TOTAL_EPOCHS,
+    TRAIN_MAX_CHECKPOINTS,
+    TRAIN_MAX_SECONDS,
+    TRAIN_MAX_TOTAL_EPOCHS,
     Checkpoint,
     Run,
     checkpoint_plan,
@@ -22,11 +22,11 @@ from .runs import (
 )
 from .spec import (
     HIDDEN_ACTIVATIONS,
-    MAX_EPOCHS_PER_RUN,
     MODE_LABELS,
     OUTPUT_ACTIVATIONS,
     SOURCE_LABELS,
     SOURCES,
+    TRAIN_MAX_EPOCHS_PER_RUN,
     TRAIN_MAX_POINTS,
     TRAIN_MAX_TEST_FRACTION,
     TRAIN_MIN_POINTS,
@@ -38,18 +38,18 @@ from .spec import (
 __all__ = [
     "HIDDEN_ACTIVATIONS",
     "LESSON_SPEC",
-    "MAX_CHECKPOINTS",
-    "MAX_EPOCHS_PER_RUN",
-    "MAX_FRAMES",
-    "MAX_SECONDS",
-    "MAX_TOTAL_EPOCHS",
     "MODE_LABELS",
     "OUTPUT_ACTIVATIONS",
     "PRESETS",
     "SOURCES",
     "SOURCE_LABELS",
+    "TRAIN_MAX_CHECKPOINTS",
+    "TRAIN_MAX_EPOCHS_PER_RUN",
+    "TRAIN_MAX_FRAMES",
     "TRAIN_MAX_POINTS",
+    "TRAIN_MAX_SECONDS",
     "TRAIN_MAX_TEST_FRACTION",
+    "TRAIN_MAX_TOTAL_EPOCHS",
     "TRAIN_MIN_POINTS",
     "Checkpoint",
     "Dataset",

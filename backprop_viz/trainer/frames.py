@@ -1,15 +1,14 @@
-"""Which of a run's checkpoints become animation frames: at most MAX_FRAMES, evenly spread."""
+"""Which of a run's checkpoints become animation frames: at most TRAIN_MAX_FRAMES, evenly spread."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..limits import TRAIN_MAX_FRAMES
 from .runs import Checkpoint, Run
 
-MAX_FRAMES = 60  # animation frames shared by the loss curves and the decision boundary
 
-
-def frame_checkpoints(run: Run, max_frames: int = MAX_FRAMES) -> tuple[Checkpoint, ...]:
+def frame_checkpoints(run: Run, max_frames: int = TRAIN_MAX_FRAMES) -> tuple[Checkpoint, ...]:
     """At most `max_frames` checkpoints spread evenly over the run, first and last included."""
     cps = run.checkpoints
     if len(cps) <= max_frames:

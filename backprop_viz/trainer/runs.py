@@ -1,9 +1,9 @@
 """Training runs with no UI: `start_run` trains a fresh network on a `Dataset`, and
 `continue_run` trains a run's network for more epochs, with the histories concatenated.
 
-A run keeps the parameters at up to MAX_CHECKPOINTS epochs per training segment (plus the
+A run keeps the parameters at up to TRAIN_MAX_CHECKPOINTS epochs per training segment (plus the
 initial ones): the animated figures and weight lines use them. Runs estimated to take
-longer than MAX_SECONDS are refused. On the admissions data with the lesson's network (one
+longer than TRAIN_MAX_SECONDS are refused. On the admissions data with the lesson's network (one
 sigmoid hidden layer, sigmoid output, squared error, no biases) the initial weights are the
 lesson's draws, and a batch run also records the lesson's printed "Train loss" log (see
 `backprop_viz.explain.lesson`).
@@ -22,14 +22,11 @@ from ..core.network import Network
 from ..core.training import TrainResult, train
 from ..errors import ConfigError, DataError
 from ..explain.lesson import LessonLogEntry, lesson_log, lesson_log_epochs, lesson_network
+from ..limits import TRAIN_MAX_CHECKPOINTS, TRAIN_MAX_SECONDS, TRAIN_MAX_TOTAL_EPOCHS
 from .datasets import Dataset
-from .spec import MAX_EPOCHS_PER_RUN, TrainSpec, check, is_whole
+from .spec import TRAIN_MAX_EPOCHS_PER_RUN, TrainSpec, check, is_whole
 
 Array = np.ndarray
-
-MAX_TOTAL_EPOCHS = 100_000  # a run and all its continuations
-MAX_CHECKPOINTS = 200  # parameter checkpoints kept per training segment
-MAX_SECONDS = 60.0  # runs estimated to take longer are refused
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,7 +97,7 @@ def initial_network(spec: TrainSpec, n_features: int) -> Network:
 
 def checkpoint_plan(epochs: int) -> list[int]:
     """0-based epochs (after their update) to keep parameters for: evenly spread, last too."""
-    count = min(epochs, MAX_CHECKPOINTS)
+    count = min(epochs, TRAIN_MAX_CHECKPOINTS)
     return np.unique(np.round(np.linspace(0, epochs - 1, count)).astype(int)).tolist()
 
 
@@ -124,7 +121,7 @@ def estimated_seconds(spec: TrainSpec, n_train: int, n_features: int) -> float:
 
 def _check_cost(spec: TrainSpec, data: Dataset) -> None:
     seconds = estimated_seconds(spec, len(data.y_train), data.n_features)
-    if seconds > MAX_SECONDS:
+    if seconds > TRAIN_MAX_SECONDS:
         raise ConfigError(
             f"This would take about {seconds / 60:.0f} minutes to train here; use fewer "
             "epochs, fewer records, a smaller network or a larger batch."
@@ -223,10 +220,10 @@ def continue_run(
         raise ConfigError(
             "This run diverged, so it cannot go on; train a new run with a lower learning rate."
         )
-    if not (is_whole(epochs) and 1 <= epochs <= MAX_EPOCHS_PER_RUN):
-        raise ConfigError(f"Train from 1 to {MAX_EPOCHS_PER_RUN:,} more epochs at a time.")
-    if run.epochs_run + epochs > MAX_TOTAL_EPOCHS:
-        raise ConfigError(f"A run has at most {MAX_TOTAL_EPOCHS:,} epochs in total.")
+    if not (is_whole(epochs) and 1 <= epochs <= TRAIN_MAX_EPOCHS_PER_RUN):
+        raise ConfigError(f"Train from 1 to {TRAIN_MAX_EPOCHS_PER_RUN:,} more epochs at a time.")
+    if run.epochs_run + epochs > TRAIN_MAX_TOTAL_EPOCHS:
+        raise ConfigError(f"A run has at most {TRAIN_MAX_TOTAL_EPOCHS:,} epochs in total.")
     spec = run.spec
     _check_cost(spec.with_changes(epochs=int(epochs)), data)
     plan = checkpoint_plan(int(epochs))

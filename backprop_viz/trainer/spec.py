@@ -12,7 +12,15 @@ from ..core.losses import LOSSES
 from ..core.training import MODES
 from ..data.datasets import DATASET_LABELS, DATASETS_2D
 from ..errors import ConfigError
-from ..limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE
+from ..limits import (
+    MAX_HIDDEN_LAYERS,
+    MAX_HIDDEN_UNITS,
+    MAX_LEARNING_RATE,
+    TRAIN_MAX_EPOCHS_PER_RUN,
+    TRAIN_MAX_POINTS,
+    TRAIN_MAX_TEST_FRACTION,
+    TRAIN_MIN_POINTS,
+)
 
 SOURCES: tuple[str, ...] = ("admissions", *DATASETS_2D, "csv")
 SOURCE_LABELS: dict[str, str] = {
@@ -27,14 +35,10 @@ MODE_LABELS = {
     "minibatch": "Mini-batch",
     "stochastic": "Stochastic (one record)",
 }
-MAX_EPOCHS_PER_RUN = 20_000  # one training segment: a new run or one continuation
+
+
 # The training page's generated 2-D sets: fewer and smaller than the data generator allows
 # (limits.MIN_POINTS_2D etc.), so that every set trains in moments.
-TRAIN_MIN_POINTS = 20
-TRAIN_MAX_POINTS = 5_000
-TRAIN_MAX_TEST_FRACTION = 0.5
-
-
 @dataclass(frozen=True)
 class TrainSpec:
     """Every setting of a training run: the data, the network and the optimisation."""
@@ -149,8 +153,8 @@ def _training_problem(spec: TrainSpec) -> str | None:
         return "The learning rate must be a positive number."
     if lr > MAX_LEARNING_RATE:
         return f"A learning rate of {lr:g} is too large; use at most {MAX_LEARNING_RATE:g}."
-    if not (is_whole(spec.epochs) and 1 <= spec.epochs <= MAX_EPOCHS_PER_RUN):
-        return f"Epochs must be from 1 to {MAX_EPOCHS_PER_RUN:,}."
+    if not (is_whole(spec.epochs) and 1 <= spec.epochs <= TRAIN_MAX_EPOCHS_PER_RUN):
+        return f"Epochs must be from 1 to {TRAIN_MAX_EPOCHS_PER_RUN:,}."
     if spec.mode not in MODES:
         return f"Unknown update mode {spec.mode!r}."
     if spec.mode == "minibatch" and not (is_whole(spec.batch_size) and spec.batch_size >= 1):

@@ -12,7 +12,8 @@ from ..limits import MAX_ECHO_CHARS
 # The characters that open a Markdown construct in Streamlit: links and images ([ ] !),
 # HTML (< >), emphasis and code (* _ ~ `), headings, tables, math, escapes (# | $ \).
 # Parentheses, dashes and dots stay as they are: alone they build nothing.
-_SPECIAL = re.compile(r"([\\`*_~\[\]<>!#|$])")
+# An underscore inside a word (snake_case) opens nothing, so it is left as it is.
+_SPECIAL = re.compile(r"([\\`*~\[\]<>!#|$]|(?<!\w)_|_(?!\w))")
 # Bare addresses that GFM would turn into links: break them with an escape.
 _AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
 

@@ -14,6 +14,7 @@ import streamlit as st
 from ...data.admissions import (
     ADMISSIONS_ENV,
     AdmissionsSource,
+    admissions_file,
     load_admissions,
     read_admissions_csv,
 )
@@ -32,10 +33,8 @@ from ...trainer import (
     dataset_csv,
     problems,
 )
+from .. import plain
 from .state import TrainViewState
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
 
 # --- cached data -------------------------------------------------------------------------
 
@@ -107,12 +106,12 @@ def _admissions_data() -> tuple[Dataset | None, Hashable]:
             key: Hashable = ("admissions", "upload", upload.file_id)
         else:
             env_path = os.environ.get(ADMISSIONS_ENV, "").strip()
-            found = Path(env_path) if env_path else REPO_ROOT / "data" / "binary.csv"
+            found = admissions_file()
             stamp = _file_stamp(found)
             data = _admissions_found(env_path, stamp)
             key = ("admissions", env_path, stamp)
     except BackpropVizError as exc:
-        st.error(str(exc))
+        plain.error(exc)
         return None, None
     if data.synthetic:
         st.warning(
@@ -120,7 +119,7 @@ def _admissions_data() -> tuple[Dataset | None, Hashable]:
             f"in {ADMISSIONS_ENV}) to reproduce the lesson's numbers."
         )
     else:
-        st.caption(data.label)
+        st.caption(plain.plain(data.label))
     st.caption(
         "Prepared as in the lesson: rank one-hot encoded, gre and gpa standardized, and "
         "the lesson's seeded 90/10 train/test split."
@@ -169,9 +168,9 @@ def _data_2d(state: TrainViewState, spec: TrainSpec, name: str) -> tuple[TrainSp
     try:
         data = _dataset_2d(name, int(n_points), float(noise), data_seed, test_fraction)
     except BackpropVizError as exc:
-        st.error(str(exc))
+        plain.error(exc)
         return spec, None
-    st.caption(data.label)
+    st.caption(plain.plain(data.label))
     return spec, data
 
 
@@ -189,12 +188,12 @@ def _data_csv(state: TrainViewState, spec: TrainSpec) -> tuple[TrainSpec, Datase
     try:
         frame = _csv_frame(upload.file_id, upload.name, upload.getvalue())
     except BackpropVizError as exc:
-        st.error(str(exc))
+        plain.error(exc)
         return spec, None, None
     columns = [str(c) for c in frame.columns]
     binary = binary_columns(frame)
     if not binary:
-        st.error(
+        plain.error(
             f"No column in {upload.name} has exactly two distinct values, so there is "
             "nothing binary to predict. Add a 0/1 (or yes/no) column."
         )
@@ -208,14 +207,14 @@ def _data_csv(state: TrainViewState, spec: TrainSpec) -> tuple[TrainSpec, Datase
     try:
         data = _csv_dataset(upload.file_id, upload.name, target, test_fraction, data_seed, frame)
     except BackpropVizError as exc:
-        st.error(str(exc))
+        plain.error(exc)
         return spec, None, None
-    st.caption(data.label)
+    st.caption(plain.plain(data.label))
     for note in data.notes:
         if "dropped" in note:
-            st.warning(f"{note}.")
+            plain.warning(f"{note}.")
     with st.expander("How the table was encoded"):
-        st.markdown("\n".join(f"- {n}" for n in data.notes))
+        st.markdown("\n".join(f"- {plain.plain(n)}" for n in data.notes))
     return spec, data, (upload.file_id, target)
 
 

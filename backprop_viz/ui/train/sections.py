@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ...trainer import LESSON_SPEC, Run, TrainSpec
+from .. import plain
 from ..charts import show_figure
 from .state import TrainViewState
 
@@ -122,7 +123,7 @@ def results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
     """The results column: the current run (and whether the settings still match it), or
     what to do to get one."""
     if state.notice:
-        st.error(state.notice)
+        plain.error(state.notice)
     run, figures = state.run, state.figures
     if run is None or figures is None:
         st.info(

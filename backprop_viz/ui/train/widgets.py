@@ -10,10 +10,10 @@ from ...core.losses import LOSSES
 from ...limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
 from ...trainer import (
     HIDDEN_ACTIVATIONS,
-    MAX_EPOCHS_PER_RUN,
     MODE_LABELS,
     OUTPUT_ACTIVATIONS,
     PRESETS,
+    TRAIN_MAX_EPOCHS_PER_RUN,
     TrainSpec,
     problems,
 )
@@ -126,7 +126,7 @@ def training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
         key=state.key("lr"),
     )
     epochs = c2.number_input(
-        "Epochs", 1, MAX_EPOCHS_PER_RUN, int(spec.epochs), 100, key=state.key("epochs")
+        "Epochs", 1, TRAIN_MAX_EPOCHS_PER_RUN, int(spec.epochs), 100, key=state.key("epochs")
     )
     modes = list(MODE_LABELS)
     mode = st.radio(
@@ -198,7 +198,7 @@ def buttons(state: TrainViewState, ok: bool, same_data: bool) -> None:
     )
     c1, c2 = st.columns([1, 1.4], vertical_alignment="bottom")
     more = c1.number_input(
-        "N (more epochs)", 1, MAX_EPOCHS_PER_RUN, state.more_epochs, 100, key="train_more_n"
+        "N (more epochs)", 1, TRAIN_MAX_EPOCHS_PER_RUN, state.more_epochs, 100, key="train_more_n"
     )
     state.more_epochs = int(more)
     can_continue = state.run is not None and not state.run.diverged and same_data
