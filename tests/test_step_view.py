@@ -459,3 +459,18 @@ def test_import_box_echoes_key_names_plain(at):
     (err,) = at.error
     assert not re.search(r"(?<!\\)[\[\]]", err.value) and "https://" not in err.value
     assert "Unknown key" in err.value
+
+
+def test_share_section_offers_the_step_as_a_numpy_script(at):
+    show(at, "Share / export")
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any(label.startswith("Download as Python") for label in labels)
+    from backprop_viz.explain.codegen import python_script
+    from backprop_viz.ui.step.results import python_text
+
+    cfg = state(at).cfg
+    script = python_text(json.dumps(cfg, sort_keys=True))
+    assert script == python_script(cfg)
+    assert "Change in weights for hidden layer to output layer:" in script
+    assert "import backprop_viz" not in script and "from backprop_viz" not in script

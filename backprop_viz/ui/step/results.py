@@ -16,6 +16,7 @@ from ...core.params import ParamRef
 from ...core.step import StepTrace
 from ...core.sweep import sweep
 from ...explain.chain import chain_rule, gradient_sizes
+from ...explain.codegen import python_script
 from ...explain.notation import param_place, param_symbol, unit_name
 from ...explain.report import describe_step
 from ...explain.stages import Stage, build_stages
@@ -142,3 +143,9 @@ def cfg_json_of(cfg: Config) -> str:
 def tables_markdown(cfg_json: str) -> list[tuple[str, str]]:
     """(title, Markdown table) pairs for the Tables section (cached)."""
     return step_tables(compute(cfg_json).trace)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def python_text(cfg_json: str) -> str:
+    """The step as a self-contained NumPy script (cached)."""
+    return python_script(json.loads(cfg_json))

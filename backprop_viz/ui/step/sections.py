@@ -17,8 +17,10 @@ from .edits import encode_link
 from .panels import CHAIN_SECTION, explained, shape_tag
 from .results import (
     Computed,
+    cfg_json_of,
     chain_markdown,
     grad_rows,
+    python_text,
     slice_figure,
     tables_markdown,
 )
@@ -118,6 +120,13 @@ def _share(state: StepState) -> None:
         "backprop-step.json",
         mime="application/json",
         key="step_download",
+    )
+    st.download_button(
+        "Download as Python (NumPy only: this network, this step, the lesson's printout)",
+        python_text(cfg_json_of(cfg)),
+        "backprop_step.py",
+        mime="text/x-python",
+        key="step_download_python",
     )
     try:
         base = str(st.context.url or "").split("?")[0]
