@@ -1,13 +1,18 @@
-"""The step view in a real browser: load, keyboard slider, animation, no tracebacks."""
+"""The step view in a real browser: load, keyboard slider, animation, kept stage, edge click,
+no tracebacks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
+import numpy as np
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from backprop_viz.core.network import Network
+from backprop_viz.core.step import StepTrace, step
 from backprop_viz.ui.step.edits import preset_config
 from tests.browser.harness import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
 
@@ -15,6 +20,27 @@ APP = REPO_ROOT / "app.py"
 RAISES = REPO_ROOT / "tests" / "browser" / "apps" / "raises.py"
 METRIC = '[data-testid="stMetricValue"]'
 DIAGRAM = '.st-key-step_diagram [data-testid="stPlotlyChart"]'
+PLOT = DIAGRAM + " .js-plotly-plot"
+DIAGRAM_TEXT = ".st-key-step_diagram .main-svg text"
+STAGE_LABEL = "Stage shown (kept while you change values)"
+# The lesson network's stages, the diagram's frames in order; the page rests on the last.
+STAGES = [
+    "inputs",
+    "sum-1",
+    "act-1",
+    "sum-2",
+    "act-2",
+    "error",
+    "delta-out",
+    "back-1",
+    "delta-1",
+    "steps",
+    "new",
+    "whole",
+]
+WHOLE_TITLE = "12/12 · The whole step"
+BACK_TITLE = "8/12 · Error flows back into the hidden layer, scaled by the weights"
+EDGE_HOVER = 10  # the figure's trace of edge markers (hover and click targets)
 
 
 @pytest.fixture
@@ -29,6 +55,14 @@ def step_page(page: Page, start_server: Callable[..., StreamlitServer]) -> Page:
     return page
 
 
+def lesson_step(x1: float) -> tuple[StepTrace, float]:
+    """The lesson's step with input x₁ = `x1` (computed by the core), and its η."""
+    cfg = preset_config("lesson-step")
+    inputs = [x1, *cfg["inputs"][1:]]
+    trace = step(Network.build(cfg["weights"]), inputs, cfg["targets"], cfg["learning_rate"])
+    return trace, float(cfg["learning_rate"])
+
+
 def expected_output(x1: float) -> str:
     cfg = preset_config("lesson-step")
     net = Network.build(cfg["weights"])
@@ -36,14 +70,90 @@ def expected_output(x1: float) -> str:
     return f"{out:.4g}"
 
 
-def test_default_page_loads_cleanly(step_page: Page, console_errors: ConsoleErrors, artifact_dir):
+def label(value: float) -> str:
+    """An edge label as the diagram writes it: 3 significant digits, a real minus sign."""
+    return f"{value:.3g}".replace("-", "−")
+
+
+def weight_step_labels(x1: float) -> list[str]:
+    """Every edge's Δw label, in the diagram's edge order (layer by layer, from-unit then
+    to-unit: row-major over each (in × out) matrix)."""
+    trace, _ = lesson_step(x1)
+    return [label(v) for layer in trace.layers for v in np.ravel(layer.weight_delta)]
+
+
+def back_labels(x1: float) -> list[str]:
+    """The "error flows back" stage's edge labels: δ of the output unit times each weight
+    into it (hidden unit j → output)."""
+    trace, _ = lesson_step(x1)
+    delta_out = trace.layers[-1].error_term[0]
+    w_out = trace.network.weights[-1]
+    rows, cols = w_out.shape
+    return [label(w_out[j, k] * delta_out[k]) for j in range(rows) for k in range(cols)]
+
+
+def exactly(texts: Sequence[str]) -> list[re.Pattern[str]]:
+    """Whole-text patterns, for `to_contain_text` over many elements (in order)."""
+    return [re.compile(f"^{re.escape(t)}$") for t in texts]
+
+
+def diagram_title(page: Page) -> str:
+    return page.locator(PLOT).first.evaluate("el => el.layout.title.text")
+
+
+def edge_point(plot: Locator, index: int) -> tuple[float, float]:
+    """Page coordinates of edge `index`'s midpoint marker (where Plotly takes its click)."""
+    x, y = plot.evaluate(
+        """(el, [trace, i]) => {
+          const L = el._fullLayout, d = el.data[trace], r = el.getBoundingClientRect();
+          return [r.left + L._size.l + L.xaxis.l2p(d.x[i]),
+                  r.top + L._size.t + L.yaxis.l2p(d.y[i])];
+        }""",
+        [EDGE_HOVER, index],
+    )
+    return float(x), float(y)
+
+
+def click_edge(page: Page, index: int) -> None:
+    x, y = edge_point(page.locator(PLOT).first, index)
+    page.mouse.move(x, y)  # Plotly finds the clicked point from the hover under the mouse
+    page.mouse.click(x, y)
+
+
+def wait_band_on_edge(page: Page, index: int) -> None:
+    """Wait until the diagram's one highlight shape is a band along edge `index` (its
+    midpoint is that edge's marker)."""
+    page.wait_for_function(
+        """([selector, trace, i]) => {
+          const el = document.querySelector(selector);
+          const shapes = el?.layout?.shapes;
+          if (!shapes || shapes.length !== 1 || shapes[0].type !== 'line') return false;
+          const s = shapes[0], d = el.data[trace];
+          return Math.abs((s.x0 + s.x1) / 2 - d.x[i]) < 1e-9
+            && Math.abs((s.y0 + s.y1) / 2 - d.y[i]) < 1e-9;
+        }""",
+        arg=[PLOT, EDGE_HOVER, index],
+        timeout=10_000,
+    )
+
+
+def test_default_page_loads_cleanly_resting_on_the_whole_step(
+    step_page: Page, console_errors: ConsoleErrors, artifact_dir: Path
+):
     page = step_page
     expect(page.locator(METRIC).first).to_have_text(expected_output(0.5))
     expect(page.get_by_text("[0.00804047 0.00555918]", exact=False).first).to_be_attached()
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    # No click: the diagram's own SVG shows every edge's weight step Δw, in edge order.
+    labels = weight_step_labels(0.5)
+    assert labels[6] == "0.00804"  # a₁ → ŷ₁: the lesson's printed Δw 0.00804047
+    expect(page.locator(DIAGRAM_TEXT)).to_contain_text(exactly(labels))
+    expect(page.locator(DIAGRAM + " .gtitle")).to_contain_text(WHOLE_TITLE)
+    assert diagram_title(page).replace("<b>", "").startswith(WHOLE_TITLE)
     wait_idle(page)
     page.screenshot(path=str(artifact_dir / "step-default.png"))
     assert (artifact_dir / "step-default.png").stat().st_size > 50_000
+    page.locator(".st-key-step_diagram").screenshot(path=str(artifact_dir / "step-whole.png"))
     # The equations, typeset: one row per stage, with the live numbers.
     page.locator(".st-key-step_section").get_by_text("Equations", exact=True).click()
     katex = page.locator(".katex-display").first
@@ -52,49 +162,134 @@ def test_default_page_loads_cleanly(step_page: Page, console_errors: ConsoleErro
     console_errors.assert_none()
 
 
-def test_keyboard_slider_updates_the_numbers(step_page: Page, console_errors: ConsoleErrors):
+def test_keyboard_slider_updates_the_numbers_and_the_weight_steps(
+    step_page: Page, console_errors: ConsoleErrors
+):
     page = step_page
+    before, after = weight_step_labels(0.5), weight_step_labels(0.51)
+    assert after[6:] == ["0.00805", "0.00553"] and before[6:] != after[6:]
     slider = page.get_by_role("slider", name="Input x₁")
     slider.focus()
     page.keyboard.press("ArrowRight")
     expect(page.locator(METRIC).first).to_have_text(expected_output(0.51))
+    # The diagram redrawn with the new step's Δw on every edge, still on the whole step.
+    expect(page.locator(DIAGRAM_TEXT)).to_contain_text(exactly(after))
     wait_idle(page)
+    texts = page.locator(DIAGRAM_TEXT).all_text_contents()
+    assert "x=0.51" in texts
+    assert not {"0.00804", "0.00556"} & set(texts), texts
+    assert diagram_title(page).replace("<b>", "").startswith(WHOLE_TITLE)
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     expect(page.locator(METRIC).first).to_have_text(expected_output(0.49))
+    expect(page.locator(DIAGRAM_TEXT)).to_contain_text(exactly(weight_step_labels(0.49)))
     console_errors.assert_none()
 
 
-def test_play_advances_the_animation(step_page: Page, console_errors: ConsoleErrors):
+def test_play_runs_every_stage_and_ends_on_the_whole_step(
+    step_page: Page, console_errors: ConsoleErrors
+):
     page = step_page
-    plot = page.locator(DIAGRAM + " .js-plotly-plot").first
-    assert plot.evaluate("el => el._transitionData._frames.length") == 11
-    assert plot.evaluate("el => el.layout.sliders[0].active") == 0
+    plot = page.locator(PLOT).first
+    frames, sliders = plot.evaluate(
+        "el => [el._transitionData._frames.map(f => f.name), el.layout.sliders ?? null]"
+    )
+    assert frames == STAGES
+    assert sliders is None  # the stage control is Streamlit's, not a Plotly slider
+    assert WHOLE_TITLE in diagram_title(page)
+    # Record every frame Play shows, and the end of the animation.
+    plot.evaluate(
+        """el => {
+          window.__played = []; window.__playDone = false;
+          el.on('plotly_animatingframe', e => window.__played.push(e.name));
+          el.on('plotly_animated', () => { window.__playDone = true; });
+        }"""
+    )
     page.locator(DIAGRAM + " .updatemenu-button").first.click()  # ▶ Play
-    page.wait_for_function(
-        "el => el.layout.sliders[0].active >= 3", arg=plot.element_handle(), timeout=15_000
+    # It starts over from the first stages...
+    expect(page.locator(DIAGRAM + " .gtitle")).to_contain_text(
+        re.compile(r"Weighted sums|Activations"), timeout=15_000
     )
-    title = plot.evaluate("el => el.layout.title.text")
-    assert "Activations" in title or "Weighted sums" in title or "Output" in title
-    page.wait_for_function(
-        "el => el.layout.sliders[0].active === 10", arg=plot.element_handle(), timeout=30_000
-    )
-    assert "New weights" in plot.evaluate("el => el.layout.title.text")
+    title = diagram_title(page)
+    assert "Weighted sums" in title or "Activations" in title
+    # ...and ends where the page rests: the whole step, after all 12 frames in order.
+    page.wait_for_function("() => window.__playDone", timeout=30_000)
+    assert page.evaluate("() => window.__played") == STAGES
+    assert WHOLE_TITLE in diagram_title(page)
     console_errors.assert_none()
 
 
-def test_stage_slider_jumps_to_a_stage(step_page: Page, console_errors: ConsoleErrors):
+def test_stage_control_picks_a_stage_that_value_changes_keep(
+    step_page: Page, console_errors: ConsoleErrors, artifact_dir: Path
+):
     page = step_page
-    plot = page.locator(DIAGRAM + " .js-plotly-plot").first
-    rail = page.locator(DIAGRAM + " .slider-rail-rect").first
-    box = rail.bounding_box()
-    assert box is not None
-    # Eleven stages spread over the rail: stage 8 (index 7) is the error flowing back.
-    page.mouse.click(box["x"] + box["width"] * 7 / 10, box["y"] + box["height"] / 2)
-    page.wait_for_function(
-        "el => el.layout.sliders[0].active === 7", arg=plot.element_handle(), timeout=10_000
+    stage = page.get_by_role("slider", name=STAGE_LABEL)
+    expect(stage).to_have_attribute("aria-valuetext", WHOLE_TITLE)
+    # The Streamlit stage control, by keyboard: from the whole step back to stage 8.
+    stage.focus()
+    for _ in range(STAGES.index("whole") - STAGES.index("back-1")):
+        page.keyboard.press("ArrowLeft")
+    expect(stage).to_have_attribute("aria-valuetext", BACK_TITLE)
+    expect(page.locator(DIAGRAM + " .gtitle")).to_contain_text(BACK_TITLE)
+    before, after = back_labels(0.5), back_labels(0.51)
+    assert before != after
+    expect(page.locator(DIAGRAM_TEXT)).to_contain_text(exactly(before))
+    assert BACK_TITLE in diagram_title(page)
+    wait_idle(page)
+    # A value step reruns the page: the diagram keeps the chosen stage, with new numbers.
+    page.get_by_role("slider", name="Input x₁").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(METRIC).first).to_have_text(expected_output(0.51))
+    expect(page.locator(DIAGRAM_TEXT).filter(has_text=re.compile(r"^x=0\.51$"))).to_have_count(1)
+    wait_idle(page)
+    expect(page.locator(DIAGRAM_TEXT)).to_contain_text(exactly(after))
+    assert BACK_TITLE in diagram_title(page)
+    expect(stage).to_have_attribute("aria-valuetext", BACK_TITLE)
+    page.screenshot(path=str(artifact_dir / "step-kept-stage.png"))
+    console_errors.assert_none()
+
+
+def chain_panel(page: Page, symbol: str, edge: str) -> Locator:
+    start = f"∂E/∂{symbol}: the weight {symbol} on the edge {edge}"
+    return page.locator('[data-testid="stMarkdownContainer"]').filter(
+        has_text=re.compile("^" + re.escape(start))
     )
-    assert "Error flows back" in plot.evaluate("el => el.layout.title.text")
+
+
+def slope_text(value: float) -> re.Pattern[str]:
+    """∂E/∂w as the panel prints it (8 significant digits), with either minus sign."""
+    digits = re.escape(f"{value:.8g}".lstrip("-"))
+    return re.compile(("[-−]" if value < 0 else "(?<![-−])") + digits)
+
+
+def test_clicking_an_edge_explains_its_weight(
+    step_page: Page, console_errors: ConsoleErrors, artifact_dir: Path
+):
+    page = step_page
+    trace, eta = lesson_step(0.5)
+    dw = trace.layers[-1].weight_delta  # (hidden × output)
+    section = page.locator(".st-key-step_section")
+    expect(section.get_by_role("radio", name="Chain rule")).to_have_attribute(
+        "aria-checked", "false"
+    )
+    # Edge 6 is a₁ → ŷ₁ (w²₁₁): the section switches to the chain rule for it.
+    click_edge(page, 6)
+    expect(section.get_by_role("radio", name="Chain rule")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    panel = chain_panel(page, "w²₁₁", "a₁ → ŷ₁")
+    expect(panel).to_have_count(1)
+    expect(panel).to_contain_text(slope_text(-dw[0, 0] / eta))  # -0.016080948
+    # The chosen edge gets the highlight band.
+    wait_band_on_edge(page, 6)
+    wait_idle(page)
+    page.screenshot(path=str(artifact_dir / "step-chain-rule.png"))
+    # Edge 6 is also the panel's default weight: a click on edge 7 (a₂ → ŷ₁) must move it.
+    click_edge(page, 7)
+    panel = chain_panel(page, "w²₂₁", "a₂ → ŷ₁")
+    expect(panel).to_have_count(1)
+    expect(panel).to_contain_text(slope_text(-dw[1, 0] / eta))
+    wait_band_on_edge(page, 7)
     console_errors.assert_none()
 
 
