@@ -170,7 +170,7 @@ def control_figure(
         "layout": {
             "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 13}},
             "height": height,
-            "margin": {"l": 60, "r": 60, "t": 40, "b": 40},
+            "margin": {"l": 60, "r": 60, "t": 60, "b": 40},
             "hovermode": "closest",
             "xaxis": {
                 "title": {"text": label},
@@ -190,7 +190,7 @@ def control_figure(
                 "zeroline": True,
                 "zerolinecolor": "#888",
             },
-            "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
+            "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
             "shapes": [_now_line(current)],
             "showlegend": True,
         },

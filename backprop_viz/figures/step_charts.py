@@ -87,7 +87,9 @@ def gradient_size_figure(sizes: tuple[float, ...], names: list[str]) -> dict[str
     shown = [v for v in positive if v is not None]
     ratio = ""
     if len(sizes) > 1 and sizes[0] > 0 and sizes[-1] > 0:
-        ratio = f" · last/first = {fmt(sizes[-1] / sizes[0], 3)}×"
+        ratio = (
+            f"<br><span style='font-size:11px'>last/first = {fmt(sizes[-1] / sizes[0], 3)}×</span>"
+        )
     return {
         "data": [
             {
@@ -102,13 +104,13 @@ def gradient_size_figure(sizes: tuple[float, ...], names: list[str]) -> dict[str
         ],
         "layout": {
             "title": {
-                "text": f"Gradient size per layer (RMS of ∂E/∂w){ratio}",
+                "text": f"Gradient size per layer (RMS ∂E/∂w){ratio}",
                 "x": 0.01,
                 "xanchor": "left",
                 "font": {"size": 13},
             },
             "height": 250,
-            "margin": {"l": 55, "r": 10, "t": 40, "b": 40},
+            "margin": {"l": 55, "r": 10, "t": 55, "b": 40},
             "yaxis": {
                 "type": "log",
                 "title": {"text": "RMS ∂E/∂w"},
