@@ -1,6 +1,6 @@
 """Core training speed against the lesson's per-record loop, measured in one run.
 
-    python benchmarks/bench_core.py [--data PATH] [--repeats 5] [--no-scaling]
+    python -m benchmarks.bench_core [--data PATH] [--repeats 5] [--no-scaling]
 
 Trains the lesson's admissions network (2 hidden units, 900 epochs, η = 0.005, batch) with
 the vectorized core and with a straightforward per-record loop in the lesson's style,
@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from backprop_viz.core.network import Network
+from backprop_viz.core.training import train
+from backprop_viz.data.admissions import load_admissions, prepare_lesson
+from backprop_viz.explain.lesson import lesson_network, run_lesson
 
-from backprop_viz.core.network import Network  # noqa: E402
-from backprop_viz.core.training import train  # noqa: E402
-from backprop_viz.data.admissions import load_admissions, prepare_lesson  # noqa: E402
-from backprop_viz.explain.lesson import lesson_network, run_lesson  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "binary.csv"
 

@@ -1,6 +1,6 @@
 """Step page speed: slider → updated number in Chromium, and the server time of a rerun.
 
-    python benchmarks/bench_step_latency.py [--steps 30] [--rounds 3] [--reruns 30]
+    python -m benchmarks.bench_step_latency [--steps 30] [--rounds 3] [--reruns 30]
 
 In one run and one browser, alternating rounds between the two pages (so load from
 elsewhere on the machine hits both alike):
@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from benchmarks.slider_latency import TRIVIAL, AppSpec, measure_apps, report
 
-from benchmarks.slider_latency import TRIVIAL, AppSpec, measure_apps, report  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 STEP_PAGE = AppSpec(
     name="step page",

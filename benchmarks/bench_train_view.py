@@ -1,6 +1,6 @@
 """Server time of the training view for the lesson's admissions preset and for two spirals.
 
-    python benchmarks/bench_train_view.py [--data PATH] [--repeats 5]
+    python -m benchmarks.bench_train_view [--data PATH] [--repeats 5]
 
 For each case prints, fastest and median of `repeats`:
 
@@ -22,29 +22,27 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import plotly.io as pio
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from backprop_viz.data.admissions import (  # noqa: E402
+from backprop_viz.data.admissions import (
     ADMISSIONS_ENV,
     AdmissionsSource,
     load_admissions,
     synthetic_admissions,
 )
-from backprop_viz.figures.training import training_figures  # noqa: E402
-from backprop_viz.trainer import (  # noqa: E402
+from backprop_viz.figures.training import training_figures
+from backprop_viz.trainer import (
     LESSON_SPEC,
     PRESETS,
     dataset_2d,
     dataset_admissions,
     start_run,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "binary.csv"
 TARGETS_MS = {"admissions": 150.0, "spirals": 1500.0}

@@ -1,6 +1,6 @@
 """Slider-to-screen latency of a Streamlit app, compared with the trivial floor page.
 
-    python benchmarks/slider_latency.py [--app PATH --slider LABEL --value-selector CSS]
+    python -m benchmarks.slider_latency [--app PATH --slider LABEL --value-selector CSS]
                                         [--steps 30] [--rounds 3] [--option KEY=VALUE ...]
 
 Starts benchmarks/trivial_app.py (and the app, if given) and measures them in the same run
@@ -27,20 +27,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    # Run as a script, only benchmarks/ is on the path; the harness lives in tests/browser.
-    sys.path.insert(0, str(REPO_ROOT))
+from playwright.sync_api import Locator, Page, sync_playwright
 
-from playwright.sync_api import Locator, Page, sync_playwright  # noqa: E402
-
-from tests.browser.harness import (  # noqa: E402
+from tools.browser import (
     StreamlitServer,
     launch_browser,
     measure_slider_latency,
     open_app,
     percentile,
 )
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 VIEWPORT = {"width": 1400, "height": 1000}
 

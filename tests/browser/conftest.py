@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.browser.harness import (
+from tools.browser import (
     REPO_ROOT,
     ConsoleErrors,
     StreamlitServer,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import (
+from tools.browser import (
     REPO_ROOT,
     ConsoleErrors,
     StreamlitServer,

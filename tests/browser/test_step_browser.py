@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 from backprop_viz.core.network import Network
 from backprop_viz.core.step import StepTrace, step
 from backprop_viz.ui.step.edits import preset_config
-from tests.browser.harness import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
+from tools.browser import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
 
 APP = REPO_ROOT / "app.py"
 RAISES = REPO_ROOT / "tests" / "browser" / "apps" / "raises.py"

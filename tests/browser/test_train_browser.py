@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from backprop_viz.data.admissions import ADMISSIONS_ENV
 from backprop_viz.figures.boundary import GRID
-from tests.browser.harness import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
+from tools.browser import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
 
 APP = REPO_ROOT / "app.py"
 LESSON_CSV = REPO_ROOT.parent / "shared" / "data" / "binary.csv"

@@ -25,7 +25,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwright
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # Flags for the system Chromium. Playwright 1.65 adds its own on top, including --headless
 # and --no-sandbox (so those two are belt and braces: the sandbox cannot run as root, which
