@@ -113,11 +113,7 @@ def train(
     two to three times the time for the lesson's network.
     """
     lr = check_learning_rate(learning_rate)
-    if mode not in MODES:
-        raise ConfigError(f"Unknown update mode {mode!r}; use one of: {', '.join(MODES)}.")
-    if not 1 <= int(epochs) <= MAX_EPOCHS:
-        raise ConfigError(f"Epochs must be between 1 and {MAX_EPOCHS:,}; got {epochs}.")
-    epochs = int(epochs)
+    epochs = _checked_epochs(mode, epochs)
     x, y = as_problem(network, inputs, targets, "training")
     test = None
     if test_inputs is not None and len(test_inputs) > 0:
@@ -169,10 +165,7 @@ def train(
                 done, net, message = kept, book.rolled_back, "a weight became NaN or infinite"
     if message is not None:
         snapshots = [s for s in snapshots if s.epoch < done]
-        message = (
-            f"Training diverged at epoch {done + 1}: {message}. Kept the weights from "
-            f"epoch {done}. Try a smaller learning rate (e.g. {lr / 10:g})."
-        )
+        message = _diverged(message, done, lr)
     return TrainResult(
         initial=network,
         network=net,
@@ -186,6 +179,22 @@ def train(
         diverged=message is not None,
         message=message,
     )
+
+
+def _diverged(why: str, done: int, lr: float) -> str:
+    return (
+        f"Training diverged at epoch {done + 1}: {why}. Kept the weights from "
+        f"epoch {done}. Try a smaller learning rate (e.g. {lr / 10:g})."
+    )
+
+
+def _checked_epochs(mode: str, epochs: int) -> int:
+    """The number of epochs, once the mode and the count are known to be valid."""
+    if mode not in MODES:
+        raise ConfigError(f"Unknown update mode {mode!r}; use one of: {', '.join(MODES)}.")
+    if not 1 <= int(epochs) <= MAX_EPOCHS:
+        raise ConfigError(f"Epochs must be between 1 and {MAX_EPOCHS:,}; got {epochs}.")
+    return int(epochs)
 
 
 def _batch_size(mode: str, batch_size: int, n: int) -> int:

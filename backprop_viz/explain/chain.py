@@ -52,6 +52,28 @@ class ChainRule:
 
 def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
     """The chain rule for the weight or bias `ref` of a one-record step, with its numbers."""
+    _check(trace, ref)
+    net, lt, k = trace.network, trace.layers[ref.layer], ref.index[-1]
+    factors, terms = _factors(trace, ref)
+    if ref.kind == "bias" and not net.train_biases:
+        # A frozen bias reports Δb = 0; its slope still exists: −δ.
+        backprop = -float(lt.error_term[0, k])
+    else:
+        step_ = lt.weight_delta[ref.index] if ref.kind == "weight" else lt.bias_delta[k]
+        backprop = -float(step_) / trace.learning_rate
+    return ChainRule(
+        ref=ref,
+        label=param_symbol(ref, net.n_layers),
+        output_layer=ref.layer == net.n_layers - 1,
+        factors=factors,
+        terms=terms,
+        product=-float(np.prod([f.value for f in factors])),
+        backprop=backprop,
+        numeric=_central_difference(trace, ref),
+    )
+
+
+def _check(trace: StepTrace, ref: ParamRef) -> None:
     net = trace.network
     if trace.inputs.shape[0] != 1:
         raise ConfigError("The chain rule is written out for one record.")
@@ -59,63 +81,54 @@ def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
         raise ConfigError(f"{ref.name} is not a weight or bias of this network.")
     if ref.kind == "bias" and net.biases is None:
         raise ConfigError("This network has no biases.")
-    n = net.n_layers
     lt = trace.layers[ref.layer]
-    k = ref.index[-1]  # the unit the parameter feeds
-    if not (0 <= k < lt.output.shape[1]) or (
+    if not (0 <= ref.index[-1] < lt.output.shape[1]) or (
         ref.kind == "weight" and not 0 <= ref.index[0] < lt.input.shape[1]
     ):
         raise ConfigError(f"{ref.name} is not part of this network.")
+
+
+def _factors(trace: StepTrace, ref: ParamRef) -> tuple[tuple[Factor, ...], tuple[Factor, ...]]:
+    """The local factors of ∂E/∂p (error, f′, input), and for a hidden-layer parameter the
+    terms δ_k·w_jk of its error."""
+    net, n = trace.network, trace.network.n_layers
+    lt, k = trace.layers[ref.layer], ref.index[-1]
     dst = unit_name(n, ref.layer + 1, k)
-    act = net.activations[ref.layer]
-    fprime = float(act.derivative(lt.weighted_sum[0, k], lt.output[0, k]))
+    fprime = float(net.activations[ref.layer].derivative(lt.weighted_sum[0, k], lt.output[0, k]))
+    slope = Factor(f"f′(h) at {dst}", "the slope of its activation", fprime)
     if ref.kind == "weight":
         j = ref.index[0]
-        feed = Factor(
-            unit_name(n, ref.layer, j), "the input this weight multiplies", float(lt.input[0, j])
-        )
+        src = unit_name(n, ref.layer, j)
+        feed = Factor(src, "the input this weight multiplies", float(lt.input[0, j]))
     else:
         feed = Factor("1", "a bias multiplies 1", 1.0)
-
-    terms: tuple[Factor, ...] = ()
-    output_layer = ref.layer == n - 1
-    if output_layer:
+    if ref.layer == n - 1:
         y, y_hat = float(trace.targets[0, k]), float(lt.output[0, k])
         error = Factor(f"(y{dst[1:]} − {dst})", "the output error", y - y_hat)
         if net.loss.derivative_cancels:  # cross-entropy: δ = y − ŷ
-            factors = (error, feed)
-        else:
-            factors = (
-                error,
-                Factor(f"f′(h) at {dst}", "the slope of its activation", fprime),
-                feed,
-            )
-    else:
-        above = trace.layers[ref.layer + 1]
-        w_up = net.weights[ref.layer + 1][k]
-        terms = tuple(
-            Factor(
-                f"δ({unit_name(n, ref.layer + 2, m)})·w({dst}→{unit_name(n, ref.layer + 2, m)})",
-                "error term above × the weight it flows back along",
-                float(above.error_term[0, m] * w_up[m]),
-            )
-            for m in range(w_up.size)
+            return (error, feed), ()
+        return (error, slope, feed), ()
+    above = trace.layers[ref.layer + 1]
+    w_up = net.weights[ref.layer + 1][k]
+    terms = tuple(
+        Factor(
+            f"δ({unit_name(n, ref.layer + 2, m)})·w({dst}→{unit_name(n, ref.layer + 2, m)})",
+            "error term above × the weight it flows back along",
+            float(above.error_term[0, m] * w_up[m]),
         )
-        error = Factor(
-            f"Σ δ·w into {dst}", "the error flowing back to this unit", float(lt.error[0, k])
-        )
-        factors = (error, Factor(f"f′(h) at {dst}", "the slope of its activation", fprime), feed)
-
-    product = -float(np.prod([f.value for f in factors]))
-    step_ = lt.weight_delta[ref.index] if ref.kind == "weight" else lt.bias_delta[k]
-    if ref.kind == "bias" and not net.train_biases:
-        # A frozen bias reports Δb = 0; its slope still exists: −δ.
-        backprop = -float(lt.error_term[0, k])
-    else:
-        backprop = -float(step_) / trace.learning_rate
-    p0 = float(
-        net.weights[ref.layer][ref.index] if ref.kind == "weight" else net.biases[ref.layer][k]
+        for m in range(w_up.size)
     )
+    error = Factor(
+        f"Σ δ·w into {dst}", "the error flowing back to this unit", float(lt.error[0, k])
+    )
+    return (error, slope, feed), terms
+
+
+def _central_difference(trace: StepTrace, ref: ParamRef) -> float:
+    """(E(p + ε) − E(p − ε)) / 2ε for the parameter `ref`, from one sweep of two values."""
+    net = trace.network
+    params = net.weights if ref.kind == "weight" else net.biases
+    p0 = float(params[ref.layer][ref.index])
     s = sweep(
         net,
         trace.inputs,
@@ -124,17 +137,7 @@ def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
         ref,
         [p0 + NUMERIC_EPS, p0 - NUMERIC_EPS],
     )
-    numeric = float((s.loss_before[0] - s.loss_before[1]) / (2 * NUMERIC_EPS))
-    return ChainRule(
-        ref=ref,
-        label=param_symbol(ref, n),
-        output_layer=output_layer,
-        factors=factors,
-        terms=terms,
-        product=product,
-        backprop=backprop,
-        numeric=numeric,
-    )
+    return float((s.loss_before[0] - s.loss_before[1]) / (2 * NUMERIC_EPS))
 
 
 def gradient_sizes(trace: StepTrace) -> tuple[float, ...]:

@@ -87,10 +87,29 @@ def control_figure(
 ) -> dict[str, Any]:
     """The figure for one control's sweep; `current` is the control's value now."""
     at = int(np.argmin(np.abs(s.values - current)))
-    x = _curve(s.values)
     if s.ref.kind == "learning_rate":
         return _rate_figure(s, current, at, height)
+    top = largest_steps(s, at)
+    colours = [POSITIVE if c[at] >= 0 else NEGATIVE for _, c in top]
     loss_now = float(s.loss_before[at])
+    data = [
+        *_loss_and_output_traces(s, label),
+        *_step_traces(s, top, colours, label, n_layers),
+        _marker_trace(float(current), [loss_now], "y", [LOSS_COLOUR]),
+        _marker_trace(float(current), [float(c[at]) for _, c in top], "y3", colours),
+    ]
+    title = (
+        f"What {label} does · now {label} = {fmt(current)}: E = {fmt(loss_now)}, "
+        f"largest step Δ{param_symbol(top[0][0], n_layers)} = {fmt(top[0][1][at], 3)}"
+        if top
+        else f"What {label} does"
+    )
+    return {"data": data, "layout": _two_panel_layout(s, current, label, title, height)}
+
+
+def _loss_and_output_traces(s: Sweep, label: str) -> list[dict[str, Any]]:
+    """The top panel: E before the step (left axis) and each ŷ (right axis)."""
+    x = _curve(s.values)
     outputs = s.output[:, 0, :]  # one record on the step page
     data: list[dict[str, Any]] = [
         {
@@ -117,8 +136,19 @@ def control_figure(
                 "hovertemplate": f"{label} = %{{x:.4g}}<br>{name} = %{{y:.6g}}<extra></extra>",
             }
         )
-    top = largest_steps(s, at)
-    colours = [POSITIVE if c[at] >= 0 else NEGATIVE for _, c in top]
+    return data
+
+
+def _step_traces(
+    s: Sweep,
+    top: list[tuple[ParamRef, Array]],
+    colours: list[str],
+    label: str,
+    n_layers: int,
+) -> list[dict[str, Any]]:
+    """The bottom panel: a line per weight step, each named at its right end."""
+    x = _curve(s.values)
+    data = []
     for (ref, curve), colour in zip(top, colours, strict=True):
         name = param_symbol(ref, n_layers)
         data.append(
@@ -134,7 +164,6 @@ def control_figure(
                 "showlegend": False,
             }
         )
-    # Each step line named at its right end, as the diagram names the weights.
     data.append(
         {
             "type": "scatter",
@@ -150,50 +179,33 @@ def control_figure(
             "cliponaxis": False,
         }
     )
-    data.append(_marker_trace(float(current), [loss_now], "y", [LOSS_COLOUR]))
-    data.append(
-        _marker_trace(
-            float(current),
-            [float(c[at]) for _, c in top],
-            "y3",
-            colours,
-        )
-    )
-    title = (
-        f"What {label} does · now {label} = {fmt(current)}: E = {fmt(loss_now)}, "
-        f"largest step Δ{param_symbol(top[0][0], n_layers)} = {fmt(top[0][1][at], 3)}"
-        if top
-        else f"What {label} does"
-    )
+    return data
+
+
+def _two_panel_layout(
+    s: Sweep, current: float, label: str, title: str, height: int
+) -> dict[str, Any]:
     return {
-        "data": data,
-        "layout": {
-            "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 13}},
-            "height": height,
-            "margin": {"l": 60, "r": 60, "t": 60, "b": 40},
-            "hovermode": "closest",
-            "xaxis": {
-                "title": {"text": label},
-                "range": [float(s.values[0]), float(s.values[-1])],
-                "anchor": "y3",
-            },
-            "yaxis": {"domain": [0.56, 1.0], "title": {"text": "E"}},
-            "yaxis2": {
-                "overlaying": "y",
-                "side": "right",
-                "title": {"text": "ŷ"},
-                "showgrid": False,
-            },
-            "yaxis3": {
-                "domain": [0.0, 0.44],
-                "title": {"text": "Δw"},
-                "zeroline": True,
-                "zerolinecolor": "#888",
-            },
-            "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
-            "shapes": [_now_line(current)],
-            "showlegend": True,
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 13}},
+        "height": height,
+        "margin": {"l": 60, "r": 60, "t": 60, "b": 40},
+        "hovermode": "closest",
+        "xaxis": {
+            "title": {"text": label},
+            "range": [float(s.values[0]), float(s.values[-1])],
+            "anchor": "y3",
         },
+        "yaxis": {"domain": [0.56, 1.0], "title": {"text": "E"}},
+        "yaxis2": {"overlaying": "y", "side": "right", "title": {"text": "ŷ"}, "showgrid": False},
+        "yaxis3": {
+            "domain": [0.0, 0.44],
+            "title": {"text": "Δw"},
+            "zeroline": True,
+            "zerolinecolor": "#888",
+        },
+        "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
+        "shapes": [_now_line(current)],
+        "showlegend": True,
     }
 
 
