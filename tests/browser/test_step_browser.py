@@ -303,3 +303,26 @@ def test_tracebacks_never_reach_the_page(
     text = box.inner_text()
     assert "Traceback" not in text and "raises.py" not in text
     assert "secret detail" not in text and "ZeroDivisionError" not in text
+
+
+def test_a_contrast_loaded_from_inside_the_page_redraws_the_sidebar(
+    step_page: Page, console_errors: ConsoleErrors
+):
+    # Loading a configuration from inside the live part (a contrast button, the Load box)
+    # once left the sidebar naming the old example and showing the old weights.
+    page = step_page
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="Vanishing gradients: sigmoid (2-3-3-3-1)").click()
+    button = page.get_by_role("button", name="Compare: The same with ReLU hidden layers")
+    expect(button).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    button.click()
+    example = sidebar.get_by_role("combobox", name="Example")
+    expect(example).to_match_aria_snapshot(
+        '- combobox "Example": The same with ReLU hidden layers', timeout=30_000
+    )
+    expect(
+        page.get_by_role("button", name="Compare: The same with tanh hidden layers")
+    ).to_be_visible()
+    console_errors.assert_none()

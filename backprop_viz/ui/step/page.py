@@ -23,6 +23,10 @@ from .widgets import sidebar, stepping, value_controls
 @st.fragment
 def _live(state: StepState) -> None:
     """Everything a slider step changes. A fragment: moving a slider reruns only this."""
+    if state.generation != state.drawn_generation:
+        # Something in here (Load, an example's contrast) replaced the configuration: the
+        # sidebar's example and weight grids must be drawn anew, so rerun the whole page.
+        st.rerun()
     controls, view = st.columns([1, 3], gap="medium")
     with controls:
         value_controls(state)
@@ -68,6 +72,7 @@ def render_step_view() -> None:
         plain.warning(state.notice)
         state.notice = None
     stepping(state)
+    state.drawn_generation = state.generation
     _live(state)
 
 

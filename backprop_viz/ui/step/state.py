@@ -44,6 +44,7 @@ class StepState:
     stage: str = WHOLE  # the diagram's stage: kept across every change of numbers
     last_control: str = "x[0]"  # ParamRef name of the control last moved (for its sweep)
     explain: str | None = None  # ParamRef name of the weight whose chain rule is shown
+    drawn_generation: int = -1  # the generation the whole page (sidebar too) was drawn with
 
     def key(self, name: str) -> str:
         """A widget key for this generation."""
