@@ -14,6 +14,7 @@ from backprop_viz.explain.notation import fmt, tex
 from backprop_viz.explain.presets import load_preset
 from backprop_viz.explain.stages import build_stages
 from backprop_viz.figures.network import (
+    BAR_VALUES,
     HOVER,
     LABELS,
     N_EDGE_TRACES,
@@ -65,7 +66,8 @@ def test_deep_network_stays_within_twenty_frames():
     trace = step(net, np.linspace(-1, 1, 6), [0.2, 0.5, 0.9], 0.1)
     fig = network_figure(trace)
     assert len(fig["frames"]) <= 20
-    assert len(fig["data"]) == HOVER + 1 == N_EDGE_TRACES + 4
+    # Edges, labels, units, names, hover targets, then the gradient bars and their values.
+    assert len(fig["data"]) == BAR_VALUES + 1 == N_EDGE_TRACES + 6
     go.Figure(fig)  # the dict is a valid Plotly figure
     assert len(json.dumps(fig)) < 400_000
 

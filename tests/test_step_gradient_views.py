@@ -153,17 +153,26 @@ def test_any_control_can_be_chosen_and_eta_shows_the_overshoot(at):
     assert not at.exception
 
 
-def test_gradient_size_chart_equals_the_core(at):
-    chart = titled(at, "Gradient size per layer")
+def gradient_bars(at):
+    """The gradient sizes the diagram draws under its layers, and their shown values."""
+    fig = diagram(at)
+    labels = next(t for t in fig["data"] if t.get("name") == "gradient sizes")
+    return fig["layout"]["meta"]["gradient_sizes"], labels["text"]
+
+
+def test_gradient_sizes_under_the_diagram_equal_the_core(at):
+    sizes, labels = gradient_bars(at)
     expected = gradient_sizes(load_preset("lesson-step").step())
-    assert chart["data"][0]["y"] == pytest.approx(list(expected), rel=1e-12)
+    assert sizes == pytest.approx(list(expected), rel=1e-12)
+    assert labels == [fmt(v, 3) for v in expected]
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"{fmt(expected[-1] / expected[0], 3)}× the first's" in text
     at.selectbox(key=state(at).key("preset")).set_value("vanishing-sigmoid").run()
-    chart = titled(at, "Gradient size per layer")
-    bars = chart["data"][0]["y"]
+    bars, _ = gradient_bars(at)
     assert len(bars) == 4 and bars[-1] >= 10 * bars[0]
     at.button(key="step_contrast_vanishing-relu").click().run()
     assert state(at).preset == "vanishing-relu"
-    bars = titled(at, "Gradient size per layer")["data"][0]["y"]
+    bars, _ = gradient_bars(at)
     assert bars == pytest.approx(list(gradient_sizes(load_preset("vanishing-relu").step())))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.params import ParamRef
 from ..core.step import StepTrace
+from ..explain.chain import gradient_sizes
 from ..explain.notation import fmt, layer_titles, param_symbol, unit_name, unit_symbols
 from ..explain.stages import Stage, build_stages
 from ..limits import MAX_EDGE_LABELS
@@ -25,13 +26,14 @@ from .edges import (
     edge_traces,
     node_positions,
 )
-from .style import HIGHLIGHT, NODE_SCALE, play_controls
+from .style import GRADIENT_BAR, HIGHLIGHT, NODE_SCALE, play_controls
 
 Array = np.ndarray
 
 # Trace order of the diagram: edge lines, edge labels, units (these change per frame),
-# then unit names and edge hover targets (static).
-LABELS, UNITS, NAMES, HOVER = range(N_EDGE_TRACES, N_EDGE_TRACES + 4)
+# then unit names, edge hover targets and the gradient bars with their values (static).
+LABELS, UNITS, NAMES, HOVER, BARS, BAR_VALUES = range(N_EDGE_TRACES, N_EDGE_TRACES + 6)
+BAR_HEIGHT = 0.45  # a gradient bar four decades tall, in the diagram's y units
 LABEL_AT = 0.3  # edge labels sit this far along each edge from its source
 
 
@@ -211,16 +213,71 @@ def _traces(trace: StepTrace, record: int, g: _Geometry, first: list[dict]) -> l
             "name": "edges",
         }
     )
-    return data
+    return data + _gradient_traces(gradient_sizes(trace), g)
 
 
-def _layout(stages: list[Stage], g: _Geometry, has_biases: bool, frame_ms: int) -> dict:
-    """Axes, layer names and Play/Pause; the title is the last (resting) stage's."""
+def _gradient_traces(sizes: tuple[float, ...], g: _Geometry) -> list[dict]:
+    """Under each weight layer, a bar of its gradient size (RMS of ∂E/∂w) on a log scale
+    spanning four decades below the largest, with its value: where the gradient vanishes."""
+    base = _bars_base(g)
+    top = max(sizes) if max(sizes) > 0 else 1.0
+    xs, ys, tx, ty, text, hover = [], [], [], [], [], []
+    for layer, v in enumerate(sizes):
+        x = layer + 0.5
+        decades = 0.0 if v <= 0 else max(0.0, 4.0 + np.log10(v / top))
+        xs += [x, x, None]
+        ys += [base, base + BAR_HEIGHT * decades / 4.0, None]
+        tx.append(x)
+        ty.append(base - 0.14)
+        text.append(fmt(v, 3))
+        hover.append(f"weight layer {layer + 1}: RMS ∂E/∂w = {v:.10g}")
+    return [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": xs,
+            "y": ys,
+            "line": {"color": GRADIENT_BAR, "width": 16},
+            "hoverinfo": "skip",
+            "name": "gradient size",
+        },
+        {
+            "type": "scatter",
+            "mode": "text",
+            "x": tx,
+            "y": ty,
+            "text": text,
+            "textfont": {"size": 11, "color": "#333"},
+            "hovertext": hover,
+            "hoverinfo": "text",
+            "name": "gradient sizes",
+        },
+    ]
+
+
+def _bars_base(g: _Geometry) -> float:
+    return -(max(g.sizes) - 1) / 2.0 - 0.55 - BAR_HEIGHT
+
+
+def _layout(
+    stages: list[Stage], g: _Geometry, has_biases: bool, frame_ms: int, sizes: tuple[float, ...]
+) -> dict:
+    """Axes, layer names, the gradient bars' caption and Play/Pause; the title is the last
+    (resting) stage's."""
     count, tallest = len(stages), max(g.sizes)
     titles = layer_titles(len(g.sizes) - 1)
+    caption = {
+        "x": -0.3,
+        "y": _bars_base(g) + BAR_HEIGHT / 2,
+        "xanchor": "left",
+        "text": "gradient size per<br>weight layer<br>(RMS ∂E/∂w, log)",
+        "showarrow": False,
+        "align": "left",
+        "font": {"size": 11, "color": "#555"},
+    }
     return {
         "title": _title(stages[-1], count - 1, count),
-        "height": int(max(430, 110 * tallest + 150)),
+        "height": int(max(500, 110 * tallest + 230)),
         "margin": {"l": 20, "r": 20, "t": 90, "b": 50},
         "showlegend": False,
         "plot_bgcolor": "white",
@@ -229,7 +286,7 @@ def _layout(stages: list[Stage], g: _Geometry, has_biases: bool, frame_ms: int) 
         "xaxis": {"visible": False, "range": [-0.35, len(g.sizes) - 0.65], "fixedrange": True},
         "yaxis": {
             "visible": False,
-            "range": [-(tallest - 1) / 2.0 - 0.6, (tallest - 1) / 2.0 + 1.0],
+            "range": [_bars_base(g) - 0.3, (tallest - 1) / 2.0 + 1.0],
             "fixedrange": True,
         },
         "annotations": [
@@ -241,9 +298,10 @@ def _layout(stages: list[Stage], g: _Geometry, has_biases: bool, frame_ms: int) 
                 "font": {"size": 12, "color": "#555"},
             }
             for layer, title in enumerate(titles)
-        ],
-        # For `diagram_at` and `clicked_parameter`; Plotly ignores it.
-        "meta": {"sizes": list(g.sizes), "biases": has_biases},
+        ]
+        + [caption],
+        # For `diagram_at`, `clicked_parameter` and tests; Plotly ignores it.
+        "meta": {"sizes": list(g.sizes), "biases": has_biases, "gradient_sizes": list(sizes)},
         **play_controls(
             [s.key for s in stages], [str(i + 1) for i in range(count)], frame_ms, slider=False
         ),
@@ -267,7 +325,9 @@ def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> d
     ]
     return {
         "data": _traces(trace, record, g, frames[-1]["data"]),
-        "layout": _layout(stages, g, trace.network.biases is not None, frame_ms),
+        "layout": _layout(
+            stages, g, trace.network.biases is not None, frame_ms, gradient_sizes(trace)
+        ),
         "frames": frames,
     }
 

@@ -1,9 +1,7 @@
-"""Small charts of the step view: the loss along one weight with its tangent, loss per step,
-the gradient size per layer."""
+"""Small charts of the step view: the loss along one weight with its tangent, loss per step."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..core.landscape import LossSlice
@@ -79,49 +77,3 @@ def loss_steps_figure(losses: list[float]) -> dict[str, Any]:
             "showlegend": False,
         },
     }
-
-
-def gradient_size_figure(sizes: tuple[float, ...], names: list[str]) -> dict[str, Any]:
-    """Bars of the RMS of ∂E/∂w per weight layer (log axis), inputs' side first."""
-    positive = [v if v > 0 else None for v in sizes]
-    shown = [v for v in positive if v is not None]
-    ratio = ""
-    if len(sizes) > 1 and sizes[0] > 0 and sizes[-1] > 0:
-        ratio = (
-            f"<br><span style='font-size:11px'>last/first = {fmt(sizes[-1] / sizes[0], 3)}×</span>"
-        )
-    return {
-        "data": [
-            {
-                "type": "bar",
-                "x": names,
-                "y": positive,
-                "text": [fmt(v, 3) if v else "0" for v in sizes],
-                "textposition": "outside",
-                "marker": {"color": POSITIVE},
-                "hovertemplate": "%{x}<br>RMS ∂E/∂w = %{y:.6g}<extra></extra>",
-            }
-        ],
-        "layout": {
-            "title": {
-                "text": f"Gradient size per layer (RMS ∂E/∂w){ratio}",
-                "x": 0.01,
-                "xanchor": "left",
-                "font": {"size": 13},
-            },
-            "height": 250,
-            "margin": {"l": 55, "r": 10, "t": 55, "b": 40},
-            "yaxis": {
-                "type": "log",
-                "title": {"text": "RMS ∂E/∂w"},
-                # Room above the tallest bar for its label.
-                **({"range": _log_range(shown)} if shown else {}),
-            },
-            "showlegend": False,
-        },
-    }
-
-
-def _log_range(values: list[float]) -> list[float]:
-    lo, hi = math.log10(min(values)), math.log10(max(values))
-    return [lo - 0.5, hi + 0.7]

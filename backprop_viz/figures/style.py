@@ -13,6 +13,7 @@ import numpy as np
 POSITIVE = "#0072B2"
 NEGATIVE = "#D55E00"
 NEUTRAL = "#C9C9C9"
+GRADIENT_BAR = "#56B4E9"  # Okabe–Ito sky blue: the gradient-size bars under the diagram
 HIGHLIGHT = "rgba(240, 228, 66, 0.75)"  # Okabe–Ito yellow: the weight being explained
 TRAIN = "#0072B2"
 TEST = "#E69F00"

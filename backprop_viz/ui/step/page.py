@@ -50,7 +50,7 @@ def _live(state: StepState) -> None:
         with what:
             control_panel(state, comp, cfg_json)
         with sizes:
-            gradient_panel(state, comp, cfg_json)
+            gradient_panel(state, comp)
     section(state, comp, cfg_json)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from ...core.params import ParamRef, control_refs, weight_refs
-from ...explain.notation import param_symbol
+from ...explain.chain import gradient_sizes
+from ...explain.notation import fmt, param_symbol
 from ...explain.presets import CONTRASTS, PRESET_LABELS
 from ...explain.stages import WHOLE
 from ...figures.network import clicked_parameter, diagram_at, stage_keys
 from ..charts import show_figure
 from .edits import preset_config
-from .results import Computed, cfg_json_of, compute, control_chart, gradient_chart
+from .results import Computed, cfg_json_of, compute, control_chart
 from .state import StepState, get_state, load
 
 AUTO = "auto"  # the "what this control does" choice that follows the last control moved
@@ -131,9 +132,17 @@ def _load_contrast(name: str) -> None:
     load(get_state(), preset_config(name), name)
 
 
-def gradient_panel(state: StepState, comp: Computed, cfg_json: str) -> None:
-    """The gradient size per layer, and for the deep examples their one-click contrasts."""
-    show_figure(gradient_chart(cfg_json), key="step_sizes_chart")
+def gradient_panel(state: StepState, comp: Computed) -> None:
+    """What the gradient-size bars under the diagram say, and for the deep examples their
+    one-click contrasts."""
+    sizes = gradient_sizes(comp.trace)
+    text = (
+        "**Gradient size per layer**: the bars under the diagram, the root mean square of "
+        "∂E/∂w of each weight layer on a log scale (four decades)."
+    )
+    if len(sizes) > 1 and sizes[0] > 0:
+        text += f" The last layer's is {fmt(sizes[-1] / sizes[0], 3)}× the first's."
+    st.markdown(text)
     for other in CONTRASTS.get(state.preset, ()):
         st.button(
             f"Compare: {PRESET_LABELS[other]}",

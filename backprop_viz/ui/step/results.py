@@ -15,15 +15,15 @@ from ...core.landscape import loss_slice
 from ...core.params import ParamRef
 from ...core.step import StepTrace
 from ...core.sweep import sweep
-from ...explain.chain import chain_rule, gradient_sizes
+from ...explain.chain import chain_rule
 from ...explain.codegen import python_script
-from ...explain.notation import param_place, param_symbol, unit_name
+from ...explain.notation import param_place, param_symbol
 from ...explain.report import describe_step
 from ...explain.stages import Stage, build_stages
 from ...explain.tables import chain_text, step_tables
 from ...figures.control import control_figure
 from ...figures.network import network_figure
-from ...figures.step_charts import gradient_size_figure, loss_slice_figure
+from ...figures.step_charts import loss_slice_figure
 from .edits import MAX_LEARNING_RATE, Config
 
 INPUT_RANGE = (-3.0, 3.0)  # the input sliders' range, and the span of an input's sweep
@@ -116,16 +116,6 @@ def control_chart(cfg_json: str, ref_name: str) -> dict[str, Any]:
     s = sweep(cfg.network, cfg.inputs, cfg.targets, cfg.learning_rate, ref, sweep_values(cfg, ref))
     n = cfg.network.n_layers
     return control_figure(s, current_value(cfg, ref), param_symbol(ref, n), n)
-
-
-@st.cache_resource(max_entries=256, show_spinner=False)
-def gradient_chart(cfg_json: str) -> dict[str, Any]:
-    """Bars of the gradient size per weight layer (cached)."""
-    t = compute(cfg_json).trace
-    n = t.network.n_layers
-    names = [f"{unit_name(n, i, 0)[:-1]}→{unit_name(n, i + 1, 0)[:-1]}" for i in range(n)]
-    names = [f"layer {i + 1}: {name}" for i, name in enumerate(names)]
-    return gradient_size_figure(gradient_sizes(t), names)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
