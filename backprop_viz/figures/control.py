@@ -188,20 +188,30 @@ def _two_panel_layout(
     return {
         "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 13}},
         "height": height,
-        "margin": {"l": 60, "r": 60, "t": 60, "b": 40},
+        # Fixed margins, wide enough for the ticks: margins that grow to fit them cost the
+        # browser a second layout pass on every slider step.
+        "margin": {"l": 78, "r": 78, "t": 60, "b": 56},
         "hovermode": "closest",
         "xaxis": {
             "title": {"text": label},
             "range": [float(s.values[0]), float(s.values[-1])],
             "anchor": "y3",
+            "automargin": False,
         },
-        "yaxis": {"domain": [0.56, 1.0], "title": {"text": "E"}},
-        "yaxis2": {"overlaying": "y", "side": "right", "title": {"text": "ŷ"}, "showgrid": False},
+        "yaxis": {"domain": [0.56, 1.0], "title": {"text": "E"}, "automargin": False},
+        "yaxis2": {
+            "overlaying": "y",
+            "side": "right",
+            "title": {"text": "ŷ"},
+            "showgrid": False,
+            "automargin": False,
+        },
         "yaxis3": {
             "domain": [0.0, 0.44],
             "title": {"text": "Δw"},
             "zeroline": True,
             "zerolinecolor": "#888",
+            "automargin": False,
         },
         "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
         "shapes": [_now_line(current)],
