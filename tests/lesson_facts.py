@@ -24,3 +24,20 @@ PRINTED = [
     0.24040067932493334,
 ]
 ACCURACY = 0.725
+
+# The stages of the lesson's one step, in the order the diagram plays them; it rests on the
+# last, the whole step.
+LESSON_STAGES = [
+    "inputs",
+    "sum-1",
+    "act-1",
+    "sum-2",
+    "act-2",
+    "error",
+    "delta-out",
+    "back-1",
+    "delta-1",
+    "steps",
+    "new",
+    "whole",
+]

@@ -1,7 +1,6 @@
 """The generated NumPy script, run on its own, prints the core's report and losses."""
 
 import ast
-import itertools
 import json
 import math
 import re
@@ -20,6 +19,7 @@ from backprop_viz.errors import ConfigError
 from backprop_viz.explain.codegen import python_script
 from backprop_viz.explain.presets import STEP_PRESETS, preset_dict
 from backprop_viz.explain.report import describe_step
+from tests.strategies import step_configs
 
 # The runner starts without `site` (-S), so the editable install's .pth hook that would
 # make backprop_viz importable never runs; only NumPy's folder is put on the path. It runs
@@ -180,47 +180,7 @@ def test_a_saturated_sigmoid_is_clamped_as_in_the_core(tmp_path):
 
 # --- random networks ----------------------------------------------------------------------
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
-value = st.one_of(
-    st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False),
-    st.sampled_from([0.0, 1.0, -0.5]),  # exact values: ReLU's kink at h = 0, ties
-)
-
-
-@st.composite
-def configs(draw):
-    n_in = draw(st.integers(1, 4))
-    hidden = draw(st.lists(st.integers(1, 4), max_size=3))
-    n_out = draw(st.integers(1, 3))
-    sizes = [n_in, *hidden, n_out]
-    loss = draw(st.sampled_from(["squared_error", "cross_entropy"]))
-    acts = [draw(st.sampled_from(ACTIVATIONS)) for _ in range(len(sizes) - 1)]
-    if loss == "cross_entropy":
-        acts[-1] = "sigmoid"
-    records = draw(st.integers(1, 3))
-    weights = [
-        [[draw(value) for _ in range(b)] for _ in range(a)] for a, b in itertools.pairwise(sizes)
-    ]
-    if n_out == 1 and draw(st.booleans()):
-        weights[-1] = [row[0] for row in weights[-1]]  # the lesson's flat last weight
-    bias_mode = draw(st.sampled_from(["none", "train", "frozen"]))
-    biases = None if bias_mode == "none" else [[draw(value) for _ in range(b)] for b in sizes[1:]]
-    target = st.floats(0.0, 1.0) if loss == "cross_entropy" else value
-    inputs = [[draw(value) for _ in range(n_in)] for _ in range(records)]
-    targets = [[draw(target) for _ in range(n_out)] for _ in range(records)]
-    if records == 1 and n_in > 1 and draw(st.booleans()):
-        inputs, targets = inputs[0], targets[0]  # one record as a flat list
-    config = {
-        "inputs": inputs,
-        "targets": targets,
-        "learning_rate": draw(st.floats(0.01, 2.0)),
-        "weights": weights,
-        "biases": biases,
-        "train_biases": bias_mode != "frozen",
-        "activations": acts,
-        "loss": loss,
-    }
-    return config, draw(st.integers(1, 4))
+configs = st.tuples(step_configs(), st.integers(1, 4))  # a configuration, a number of steps
 
 
 @settings(
@@ -228,7 +188,7 @@ def configs(draw):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(configs())
+@given(configs)
 def test_random_networks(tmp_path, case):
     config, steps = case
     script = python_script(config, steps)

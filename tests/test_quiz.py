@@ -1,13 +1,11 @@
 """Quiz questions: every answer re-derived from the core's numbers, seeds repeatable and
 covering every kind that applies, and ties never asked with a wrong answer."""
 
-import itertools
 import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from backprop_viz.core.config import parse_config
 from backprop_viz.core.params import ParamRef
@@ -15,6 +13,7 @@ from backprop_viz.errors import ConfigError
 from backprop_viz.explain.presets import STEP_PRESETS, load_preset, preset_dict
 from backprop_viz.explain.quiz import KINDS, Question, question
 from backprop_viz.explain.stages import build_stages
+from tests.strategies import step_configs
 
 SEEDS = (*range(12), 2**31 + 5, 2**32 - 1)
 SUB = dict(zip("0123456789", "₀₁₂₃₄₅₆₇₈₉", strict=True))
@@ -163,46 +162,11 @@ def test_a_fresh_trace_of_the_same_step_gives_the_same_questions():
         assert a == b
 
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
-value = st.one_of(
-    st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False),
-    st.sampled_from([0.0, 1.0, -0.5]),  # exact values make ties and dead ReLUs likely
-)
-
-
-@st.composite
-def traces(draw):
-    n_in = draw(st.integers(1, 4))
-    hidden = draw(st.lists(st.integers(1, 4), max_size=3))
-    n_out = draw(st.integers(1, 3))
-    sizes = [n_in, *hidden, n_out]
-    loss = draw(st.sampled_from(["squared_error", "cross_entropy"]))
-    acts = [draw(st.sampled_from(ACTIVATIONS)) for _ in range(len(sizes) - 1)]
-    if loss == "cross_entropy":
-        acts[-1] = "sigmoid"
-    records = draw(st.integers(1, 3))
-    bias_mode = draw(st.sampled_from(["none", "train", "frozen"]))
-    target = st.floats(0.0, 1.0) if loss == "cross_entropy" else value
-    config = {
-        "inputs": [[draw(value) for _ in range(n_in)] for _ in range(records)],
-        "targets": [[draw(target) for _ in range(n_out)] for _ in range(records)],
-        "learning_rate": draw(st.floats(0.01, 2.0)),
-        "weights": [
-            [[draw(value) for _ in range(b)] for _ in range(a)]
-            for a, b in itertools.pairwise(sizes)
-        ],
-        "biases": None
-        if bias_mode == "none"
-        else [[draw(value) for _ in range(b)] for b in sizes[1:]],
-        "train_biases": bias_mode != "frozen",
-        "activations": acts,
-        "loss": loss,
-    }
-    return parse_config(config).step()
+traces = step_configs().map(lambda config: parse_config(config).step())
 
 
 @settings(max_examples=100, deadline=None)
-@given(traces())
+@given(traces)
 def test_random_networks(trace):
     check_all_seeds(trace)
 

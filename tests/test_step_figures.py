@@ -32,24 +32,12 @@ from backprop_viz.ui.step.edits import (
     resize,
     set_biases,
 )
+from tests.lesson_facts import LESSON_STAGES
 
 
 def test_stage_order_follows_the_lesson():
     stages = build_stages(load_preset("lesson-step").step())
-    assert [s.key for s in stages] == [
-        "inputs",
-        "sum-1",
-        "act-1",
-        "sum-2",
-        "act-2",
-        "error",
-        "delta-out",
-        "back-1",
-        "delta-1",
-        "steps",
-        "new",
-        "whole",
-    ]
+    assert [s.key for s in stages] == LESSON_STAGES
     by = {s.key: s for s in stages}
     assert "h = Σ w·x = (0.24, −0.46)" in by["sum-1"].caption
     assert "0.115" in by["error"].caption

@@ -14,6 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 from backprop_viz.core.network import Network
 from backprop_viz.core.step import StepTrace, step
 from backprop_viz.ui.step.edits import preset_config
+from tests.lesson_facts import LESSON_STAGES
 from tools.browser import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
 
 APP = REPO_ROOT / "app.py"
@@ -23,21 +24,7 @@ DIAGRAM = '.st-key-step_diagram [data-testid="stPlotlyChart"]'
 PLOT = DIAGRAM + " .js-plotly-plot"
 DIAGRAM_TEXT = ".st-key-step_diagram .main-svg text"
 STAGE_LABEL = "Stage shown (kept while you change values)"
-# The lesson network's stages, the diagram's frames in order; the page rests on the last.
-STAGES = [
-    "inputs",
-    "sum-1",
-    "act-1",
-    "sum-2",
-    "act-2",
-    "error",
-    "delta-out",
-    "back-1",
-    "delta-1",
-    "steps",
-    "new",
-    "whole",
-]
+STAGES = LESSON_STAGES  # the diagram's frames in order; the page rests on the last
 WHOLE_TITLE = "12/12 · The whole step"
 BACK_TITLE = "8/12 · Error flows back into the hidden layer, scaled by the weights"
 EDGE_HOVER = 10  # the figure's trace of edge markers (hover and click targets)
