@@ -23,6 +23,7 @@ from .explain.lesson import (
     LESSON_SEED,
     run_lesson,
 )
+from .explain.notation import duration
 from .explain.presets import STEP_PRESETS, load_preset
 from .explain.report import describe_step
 from .limits import (
@@ -142,14 +143,6 @@ def _check_data_file(path: str) -> None:
         )
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} seconds"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds / 3600:.0f} hours"
-
-
 def cmd_train(args: argparse.Namespace) -> str:
     _check_train_settings(args)
     data_path = args.data or os.environ.get(ADMISSIONS_ENV, "").strip()
@@ -169,7 +162,7 @@ def cmd_train(args: argparse.Namespace) -> str:
     seconds = estimated_seconds(spec, len(split.targets), split.features.shape[1])
     if seconds > TRAIN_MAX_SECONDS and not args.force:
         raise ConfigError(
-            f"This run would take about {_duration(seconds)} (estimated; the limit is "
+            f"This run would take about {duration(seconds)} (estimated; the limit is "
             f"{TRAIN_MAX_SECONDS:g} seconds): use fewer epochs or a larger batch, or add --force "
             "to run it anyway."
         )

@@ -204,7 +204,7 @@ def test_normalized_ignores_settings_that_do_not_apply():
 
 def test_runs_that_would_take_too_long_are_refused():
     spec = XOR.with_changes(mode="stochastic", epochs=20_000, n_points=5000, hidden=(16, 16))
-    with pytest.raises(ConfigError, match="minutes"):
+    with pytest.raises(ConfigError, match="minutes|hours"):
         start_run(spec, dataset_2d(spec))
 
 
@@ -235,3 +235,16 @@ def test_a_network_without_hidden_layers_trains():
     assert run.network.sizes == (2, 1)
     assert run.test_accuracy >= 0.9
     assert isinstance(run.initial, Network)
+
+
+def test_durations_are_said_as_a_person_says_them():
+    # "about 1 minutes" was how a run just over the cap was refused.
+    from backprop_viz.explain.notation import duration
+
+    assert [duration(s) for s in (1, 61, 121, 3600, 7200)] == [
+        "1 second",
+        "61 seconds",
+        "2 minutes",
+        "60 minutes",
+        "2 hours",
+    ]

@@ -60,6 +60,20 @@ def texvec(values: Array) -> str:
     return items[0] if len(items) == 1 else r"\big(" + ",\\ ".join(items) + r"\big)"
 
 
+def duration(seconds: float) -> str:
+    """A time as a person says it: "90 seconds", "1 minute", "3 minutes", "2 hours"."""
+
+    def count(n: float, unit: str) -> str:
+        n = round(n)
+        return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+    if seconds < 120:
+        return count(seconds, "second")
+    if seconds < 7200:
+        return count(seconds / 60, "minute")
+    return count(seconds / 3600, "hour")
+
+
 def unit_symbols(n_layers: int) -> list[str]:
     """Plain-text symbols for each unit layer's values: x, a¹ (or a), ..., ŷ."""
     hidden = n_layers - 1

@@ -22,6 +22,7 @@ from ..core.network import Network
 from ..core.training import TrainResult, train
 from ..errors import ConfigError, DataError
 from ..explain.lesson import LessonLogEntry, lesson_log, lesson_log_epochs, lesson_network
+from ..explain.notation import duration
 from ..limits import TRAIN_MAX_CHECKPOINTS, TRAIN_MAX_SECONDS, TRAIN_MAX_TOTAL_EPOCHS
 from .datasets import Dataset
 from .spec import TRAIN_MAX_EPOCHS_PER_RUN, TrainSpec, check, is_whole
@@ -123,7 +124,7 @@ def _check_cost(spec: TrainSpec, data: Dataset) -> None:
     seconds = estimated_seconds(spec, len(data.y_train), data.n_features)
     if seconds > TRAIN_MAX_SECONDS:
         raise ConfigError(
-            f"This would take about {seconds / 60:.0f} minutes to train here; use fewer "
+            f"This would take about {duration(seconds)} to train here; use fewer "
             "epochs, fewer records, a smaller network or a larger batch."
         )
 
