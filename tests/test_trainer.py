@@ -204,7 +204,7 @@ def test_normalized_ignores_settings_that_do_not_apply():
 
 def test_runs_that_would_take_too_long_are_refused():
     spec = XOR.with_changes(mode="stochastic", epochs=20_000, n_points=5000, hidden=(16, 16))
-    with pytest.raises(ConfigError, match="minutes|hours"):
+    with pytest.raises(ConfigError, match=r"minutes|hours"):
         start_run(spec, dataset_2d(spec))
 
 
