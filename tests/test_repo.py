@@ -65,3 +65,14 @@ def test_ruff_is_clean(command):
 def test_package_docstring_example_runs():
     result = doctest.testmod(backprop_viz)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_the_uploader_lets_the_apps_own_size_limit_speak():
+    # Files between 5,000,000 bytes and 5 MiB once met the uploader's own refusal, so the
+    # app's message (which names its limit) never showed.
+    import tomllib
+
+    from backprop_viz.limits import MAX_CSV_BYTES
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1_000_000 > MAX_CSV_BYTES
