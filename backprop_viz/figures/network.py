@@ -308,10 +308,16 @@ def _layout(
     }
 
 
-def network_figure(trace: StepTrace, record: int = 0, frame_ms: int = 1400) -> dict[str, Any]:
+def network_figure(
+    trace: StepTrace,
+    record: int = 0,
+    frame_ms: int = 1400,
+    stages: list[Stage] | None = None,
+) -> dict[str, Any]:
     """The animated diagram of one step (about a dozen frames, a dozen traces), resting on
     its last stage, the whole step; `diagram_at` rests it on another."""
-    stages = build_stages(trace, record)
+    if stages is None:  # a caller that already told the story passes it in
+        stages = build_stages(trace, record)
     g = _Geometry.of(trace.network.sizes)
     count = len(stages)
     frames = [

@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from ...core.params import ParamRef, control_refs, weight_refs
-from ...explain.chain import gradient_sizes
 from ...explain.notation import fmt, param_symbol
 from ...explain.presets import CONTRASTS, PRESET_LABELS
 from ...explain.stages import WHOLE
@@ -135,7 +134,7 @@ def _load_contrast(name: str) -> None:
 def gradient_panel(state: StepState, comp: Computed) -> None:
     """What the gradient-size bars under the diagram say, and for the deep examples their
     one-click contrasts."""
-    sizes = gradient_sizes(comp.trace)
+    sizes = comp.figure["layout"]["meta"]["gradient_sizes"]  # as drawn under the diagram
     text = (
         "**Gradient size per layer**: the bars under the diagram, the root mean square of "
         "∂E/∂w of each weight layer on a log scale (four decades)."

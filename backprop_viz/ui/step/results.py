@@ -55,11 +55,12 @@ def compute(cfg_json: str) -> Computed:
     """The step, its stages, diagram and lesson-style report (cached)."""
     cfg = parse_config(json.loads(cfg_json))
     trace = cfg.step()
+    stages = build_stages(trace)
     return Computed(
         cfg=cfg,
         trace=trace,
-        stages=build_stages(trace),
-        figure=network_figure(trace),
+        stages=stages,
+        figure=network_figure(trace, stages=stages),
         report=describe_step(trace),
     )
 
