@@ -12,6 +12,7 @@ MAX_SEED = 2**32 - 1  # NumPy's RandomState, which draws the lesson's weights, t
 MAX_CONFIG_BYTES = 1_000_000  # a file or pasted text
 MAX_LINK_CHARS = 4000  # a share link's ?config= value
 MAX_LINK_JSON_BYTES = 8_000  # the JSON a share link carries, once inflated
+MAX_ADDRESS_CHARS = 8_000  # a page address's query (the step page's state)
 MAX_JSON_DEPTH = 32  # nested arrays and objects; a configuration needs 4
 MAX_INTEGER_DIGITS = 30  # Python refuses to convert more than 4,300 digits, with a traceback
 MAX_STRING_CHARS = 100  # keys and names; the longest valid one has 13 characters
@@ -61,3 +62,9 @@ MAX_STEP_LINES = 8  # weight-step lines on a "what this control does" chart
 MAX_LINE_POINTS = 120  # checkpoints drawn per weight line
 MAX_SHOWN_POINTS = 1000  # data points drawn per split
 MAX_CURVE_POINTS = 300  # drawn per curve; frame epochs are always among them
+
+# --- the training page's live training (Train live, per-unit pictures) --------------------
+TRAIN_LIVE_CHUNK_SECONDS = 0.08  # server time one live chunk of epochs aims at
+TRAIN_LIVE_INTERVAL_SECONDS = 0.2  # the live fragment reruns this often
+TRAIN_LIVE_MAX_CHUNK_EPOCHS = 2_000  # epochs in one live chunk, however fast they are
+MAX_UNIT_PICTURES = 40  # per-unit heatmaps drawn; larger networks show the first ones
