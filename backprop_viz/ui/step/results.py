@@ -65,6 +65,18 @@ def compute(cfg_json: str) -> Computed:
     )
 
 
+PRESENT_TEXT_SCALE = 1.5  # presenter mode: diagram labels and unit text at >= 18 px
+PRESENT_HEIGHT = 430  # presenter mode: the diagram, metrics and equation fit 1280 x 720
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def presenter_figure(cfg_json: str) -> dict[str, Any]:
+    """The diagram in large type and a little shorter, for presenter mode (cached)."""
+    comp = compute(cfg_json)
+    fig = network_figure(comp.trace, stages=comp.stages, text_scale=PRESENT_TEXT_SCALE)
+    return {**fig, "layout": {**fig["layout"], "height": PRESENT_HEIGHT}}
+
+
 @st.cache_resource(max_entries=256, show_spinner=False)
 def grad_rows(cfg_json: str) -> list[GradCheckRow]:
     """The central-difference check of every parameter (cached; only the Gradient section

@@ -16,7 +16,7 @@ import streamlit as st
 
 from ...errors import BackpropVizError
 from ...explain.stages import WHOLE
-from .edits import Config, preset_config, validated, with_parameters
+from .edits import Config, preset_config, take_steps, validated, with_parameters
 from .results import cfg_json_of, compute
 
 KEY = "step_view_state"
@@ -39,12 +39,20 @@ class StepState:
     notice: str | None = None  # a one-off message for the top of the page
     # The configuration when this generation began: the weight grids edit relative to it.
     grid_base: Config | None = None
-    link_checked: bool = False  # the page's link (?preset= / ?config=) was read once
+    link_checked: bool = False  # the page's address was read once
     swept: int = -1  # the generation whose stale widget keys were last removed
     stage: str = WHOLE  # the diagram's stage: kept across every change of numbers
     last_control: str = "x[0]"  # ParamRef name of the control last moved (for its sweep)
     explain: str | None = None  # ParamRef name of the weight whose chain rule is shown
     drawn_generation: int = -1  # the generation the whole page (sidebar too) was drawn with
+    present: bool = False  # presenter mode: large type, no sidebar, the essentials only
+    quiz: bool = False  # predict, then reveal: a question before the backward stages
+    quiz_seed: int = 0  # which question (a link carries it, so it reproduces the question)
+    quiz_answer: int | None = None  # the option chosen for the question now asked
+    quiz_asked: str = ""  # what the answer belongs to (configuration and seed)
+    quiz_right: int = 0  # this session's score
+    quiz_total: int = 0
+    viewing: int | None = None  # an earlier step shown from the history (None: now)
 
     def key(self, name: str) -> str:
         """A widget key for this generation."""
@@ -86,6 +94,7 @@ def propose(
         return False
     state.errors.pop(control, None)
     state.cfg = cfg
+    state.viewing = None
     if not weights_only:
         state.base = copy.deepcopy(cfg)
         state.history.clear()
@@ -101,6 +110,7 @@ def load(state: StepState, cfg: Config, preset: str) -> None:
     state.history.clear()
     state.losses.clear()
     state.errors.clear()
+    state.viewing = None
     state.refresh_widgets()
 
 
@@ -114,6 +124,7 @@ def apply_steps(
     state.history.append((copy.deepcopy(state.cfg), len(state.losses)))
     state.losses.extend(losses_before)
     state.cfg = with_parameters(state.cfg, weights, biases)
+    state.viewing = None
     state.refresh_widgets()
 
 
@@ -123,6 +134,7 @@ def undo(state: StepState) -> None:
         return
     state.cfg, n_losses = state.history.pop()
     del state.losses[n_losses:]
+    state.viewing = None
     state.refresh_widgets()
 
 
@@ -131,6 +143,7 @@ def reset(state: StepState) -> None:
     state.cfg = copy.deepcopy(state.base)
     state.history.clear()
     state.losses.clear()
+    state.viewing = None
     state.refresh_widgets()
 
 
@@ -146,3 +159,22 @@ def forget_old_widgets(state: StepState) -> None:
         if isinstance(k, str) and k.startswith("step_") and "_g" in k and not k.endswith(suffix)
     ]:
         del st.session_state[key]
+
+
+def config_at(state: StepState, i: int) -> Config:
+    """The configuration before applied step `i` (0 is the first; len(losses) is now).
+
+    Each Apply / Take N block is replayed from its start: stepping is deterministic, so the
+    parameters come out exactly as they were, without keeping every step's copy.
+    """
+    if not 0 <= i < len(state.losses):
+        return state.cfg
+    start, first = max((h for h in state.history if h[1] <= i), key=lambda h: h[1])
+    steps = take_steps(start, i - first)
+    return with_parameters(start, steps.weights, steps.biases)
+
+
+def set_stage(state: StepState, stage: str) -> None:
+    """Show `stage` on the diagram (its select slider follows on the next draw)."""
+    state.stage = stage
+    st.session_state[f"step_stage_{len(state.cfg['weights'])}"] = stage

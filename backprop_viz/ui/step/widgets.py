@@ -19,14 +19,13 @@ from .callbacks import (
     on_learning_rate,
     on_preset,
     on_randomize,
-    on_reset,
     on_reset_weights,
     on_shape,
     on_take_steps,
-    on_undo,
     on_value,
     shape_keys,
 )
+from .classroom import stage_buttons, step_buttons, undo_reset
 from .edits import STEP_MAX_HIDDEN_LAYERS, STEP_MAX_INPUTS, STEP_MAX_OUTPUTS, STEP_MAX_UNITS
 from .grid import grid_frame
 from .results import INPUT_RANGE, target_range
@@ -212,20 +211,21 @@ def _function_controls(state: StepState) -> None:
 
 
 def stepping(state: StepState) -> None:
-    b = st.columns([1.1, 0.7, 1.2, 0.8, 0.8, 2.4], vertical_alignment="bottom")
-    b[0].button(
-        "Apply step",
-        key="step_apply",
-        type="primary",
-        on_click=on_take_steps,
-        args=(None,),
-        help="w ← w + Δw for every weight",
-    )
-    b[1].number_input(
-        "N", 1, STEP_MAX_TAKE, key="step_take_n", value=10, step=1, label_visibility="collapsed"
-    )
-    b[2].button("Take N steps", key="step_take", on_click=on_take_steps, args=("step_take_n",))
-    b[3].button("Undo", key="step_undo", on_click=on_undo, disabled=not state.history)
-    b[4].button("Reset", key="step_reset", on_click=on_reset, disabled=not state.history)
-    b[5].caption(f"{len(state.losses)} step(s) applied on this example")
+    """Apply (Enter), Take N steps, Undo (U), Reset (Home) and the stage keys (← →)."""
+    with st.container(horizontal=True, vertical_alignment="bottom", key="step_buttons"):
+        step_buttons(state)
+        st.number_input(
+            "N",
+            1,
+            STEP_MAX_TAKE,
+            key="step_take_n",
+            value=10,
+            step=1,
+            label_visibility="collapsed",
+            width=110,
+        )
+        st.button("Take N steps", key="step_take", on_click=on_take_steps, args=("step_take_n",))
+        undo_reset(state)
+        stage_buttons(state)
+        st.caption(f"{len(state.losses)} step(s) applied on this example")
     show_error(state, "take")
