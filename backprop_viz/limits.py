@@ -35,6 +35,12 @@ MIN_POINTS_2D = 10
 MAX_POINTS_2D = 100_000
 MAX_TEST_FRACTION_2D = 0.9
 
+# --- data: a CSV file's fields and numbers (hostile files) --------------------------------
+MAX_CSV_HEADER_CHARS = 100_000  # the header line, checked before csv splits it (its cap: 131,072)
+MAX_CSV_NAME_CHARS = 100  # one column name
+MAX_CSV_CELL_CHARS = 1_000  # one cell's text; a category or a number needs far less
+MAX_CSV_ABS_VALUE = 1e6  # a numeric cell after parsing: larger values overflow training
+
 # --- the step page -------------------------------------------------------------------------
 STEP_MAX_INPUTS = 6
 STEP_MAX_HIDDEN_LAYERS = 3
