@@ -55,19 +55,34 @@ def loss_slice_figure(s: LossSlice, label: str) -> dict[str, Any]:
     }
 
 
-def loss_steps_figure(losses: list[float]) -> dict[str, Any]:
-    """E before each applied step, and after the last one."""
-    return {
-        "data": [
+def loss_steps_figure(losses: list[float], viewing: int | None = None) -> dict[str, Any]:
+    """E before each applied step, and after the last one; with `viewing`, that step marked
+    (the one the step history shows)."""
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers" if len(losses) <= 60 else "lines",
+            "x": list(range(len(losses))),
+            "y": list(losses),
+            "line": {"color": POSITIVE, "width": 2},
+            "hovertemplate": "after %{x} steps<br>E = %{y:.10g}<extra></extra>",
+        }
+    ]
+    if viewing is not None and 0 <= viewing < len(losses):
+        data.append(
             {
                 "type": "scatter",
-                "mode": "lines+markers" if len(losses) <= 60 else "lines",
-                "x": list(range(len(losses))),
-                "y": list(losses),
-                "line": {"color": POSITIVE, "width": 2},
-                "hovertemplate": "after %{x} steps<br>E = %{y:.10g}<extra></extra>",
+                "mode": "markers+text",
+                "x": [viewing],
+                "y": [losses[viewing]],
+                "marker": {"color": NEGATIVE, "size": 14, "symbol": "diamond"},
+                "text": [f"step {viewing} shown"],
+                "textposition": "top center",
+                "hovertemplate": "shown: step %{x}<br>E = %{y:.10g}<extra></extra>",
             }
-        ],
+        )
+    return {
+        "data": data,
         "layout": {
             "title": {"text": "Loss per step", "x": 0.01, "xanchor": "left"},
             "height": 300,

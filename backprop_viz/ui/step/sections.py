@@ -19,6 +19,7 @@ from .results import (
     Computed,
     cfg_json_of,
     chain_markdown,
+    compute,
     grad_rows,
     python_text,
     slice_figure,
@@ -164,9 +165,8 @@ def section(state: StepState, comp: Computed, cfg_json: str) -> None:
         _gradient(state, comp, cfg_json)
     elif choice == "Loss per step":
         if state.losses:
-            show_figure(
-                loss_steps_figure([*state.losses, comp.trace.loss_before]), key="step_losses"
-            )
+            now = compute(cfg_json_of(state.cfg)).trace.loss_before  # comp may be a past step
+            show_figure(loss_steps_figure([*state.losses, now], state.viewing), key="step_losses")
         else:
             st.info("Apply a step (or take N) to see the loss fall step by step.")
     elif choice == "Share / export":
