@@ -142,7 +142,7 @@ def from_query(query: Mapping[str, Sequence[str]]) -> tuple[Config, str] | None:
         return None
     if query_text_length(query) > MAX_ADDRESS_CHARS:
         raise ConfigError(f"The address is longer than {MAX_ADDRESS_CHARS:,} characters.")
-    ex = _one(query, "ex") or "custom"
+    ex = _one(query, "ex") or "lesson-step"  # the bare address is the lesson's example
     if "shape" in query:
         cfg = _whole(query)
         ex = "custom"

@@ -36,8 +36,8 @@ def read_link(state: StepState) -> None:
         return
     if query_text_length(query) > MAX_ADDRESS_CHARS:
         state.notice = (
-            f"The address is longer than {MAX_ADDRESS_CHARS:,} characters. "
-            "Showing the lesson's example instead."
+            f"Showing the lesson's example: the address is longer than "
+            f"{MAX_ADDRESS_CHARS:,} characters."
         )
         return
     try:
@@ -49,7 +49,7 @@ def read_link(state: StepState) -> None:
         else:
             found = from_query(query)
     except BackpropVizError as exc:
-        state.notice = f"{exc} Showing the lesson's example instead."
+        state.notice = f"Showing the lesson's example: {exc}"
         return
     if found is not None:
         load(state, *found)
