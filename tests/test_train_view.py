@@ -251,11 +251,10 @@ def test_cross_entropy_needs_a_sigmoid_output(at):
     assert at.button(key="train_button_train").disabled
 
 
-def test_train_more_continues_and_reset_forgets(at):
-    load_preset(at, "blobs")
-    assert at.button(key="train_button_more").disabled  # nothing to go on from yet
-    press_train(at)
+def test_train_more_continues_and_reset_goes_back_to_epoch_0(at):
+    load_preset(at, "blobs")  # loading a preset shows it trained
     first = at.session_state[KEY].run
+    assert first.epochs_run == 100
     # Enabled by the very run that trained, without waiting for another interaction.
     assert not at.button(key="train_button_more").disabled
     assert not at.button(key="train_button_reset").disabled
@@ -268,9 +267,11 @@ def test_train_more_continues_and_reset_forgets(at):
     np.testing.assert_array_equal(run.loss_history[:100], first.loss_history)
     assert len(charts(at)[0]["frames"]) <= TRAIN_MAX_FRAMES
     at.button(key="train_button_reset").click().run()
-    assert at.session_state[KEY].run is None
-    assert not at.metric
-    assert "press **Train**" in texts(at.info)
+    run = at.session_state[KEY].run
+    assert run.epochs_run == 0 and metric(at, "Epochs") == "0"
+    # The untrained network of the preset's seed: its first draws, not the trained ones.
+    np.testing.assert_array_equal(run.network.weights[0], first.initial.weights[0])
+    assert charts(at)  # the untrained network's pictures, never an empty panel
 
 
 def test_reruns_that_do_not_ask_never_train(at, monkeypatch):
@@ -283,6 +284,7 @@ def test_reruns_that_do_not_ask_never_train(at, monkeypatch):
 
     monkeypatch.setattr(train_view, "start_run", counting)
     load_preset(at, "circles")
+    calls.clear()  # loading trained the preset (or found it kept)
     by_key(at.number_input, "seed").set_value(12345).run()  # settings no other test uses
     press_train(at)
     assert len(calls) == 1

@@ -11,6 +11,7 @@ import numpy as np
 from ..core.network import Network, forward_pass
 from ..limits import MAX_SHOWN_POINTS
 from ..trainer import Checkpoint
+from ..trainer.units import plane_half_width
 from .style import NEGATIVE, NODE_SCALE, POSITIVE, epoch_controls, frame_name, typed_array
 
 Array = np.ndarray
@@ -115,7 +116,9 @@ def _point_traces(
 
 
 def _layout(half: float, epochs: Sequence[int]) -> dict[str, Any]:
-    """A square plot from -half to half on both axes, with play controls over `epochs`."""
+    """A square plot from -half to half on both axes, with play controls over `epochs`
+    when there are several."""
+    controls = epoch_controls(epochs, below_px=50, plot_px=HEIGHT - TOP - BOTTOM)
     return {
         "height": HEIGHT,
         "margin": {"l": 50, "r": 20, "t": TOP, "b": BOTTOM},
@@ -141,7 +144,7 @@ def _layout(half: float, epochs: Sequence[int]) -> dict[str, Any]:
             "scaleanchor": "x",
             "constrain": "domain",
         },
-        **epoch_controls(epochs, below_px=50, plot_px=HEIGHT - TOP - BOTTOM),
+        **(controls if len(epochs) > 1 else {}),
     }
 
 
@@ -155,9 +158,9 @@ def boundary_figure(
     grid: int = GRID,
 ) -> dict[str, Any]:
     """The network's output ŷ over the plane as a heatmap, one frame per checkpoint, with
-    the data points on top (training as circles, test as diamonds)."""
-    every = np.vstack([X_train, X_test]) if len(X_test) else X_train
-    half = max(float(np.max(np.abs(every))), 1.0) + 0.15
+    the data points on top (training as circles, test as diamonds). With one checkpoint
+    (live training) the figure is still: no frames, no controls."""
+    half = plane_half_width(X_train, X_test)
     axis = np.linspace(-half, half, grid)
     z = _quantize(boundary_outputs(network, checkpoints, axis, axis))
     epochs = [c.epochs for c in checkpoints]
@@ -169,8 +172,10 @@ def boundary_figure(
         }
         for i, k in enumerate(epochs)
     ]
-    return {
+    figure = {
         "data": [_heatmap(axis, z[-1]), *_point_traces(X_train, y_train, X_test, y_test)],
         "layout": _layout(half, epochs),
-        "frames": frames,
     }
+    if len(epochs) > 1:
+        figure["frames"] = frames
+    return figure

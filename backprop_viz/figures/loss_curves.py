@@ -55,7 +55,8 @@ def loss_figure(
     """Training and test loss per epoch, growing epoch by epoch over the frames.
 
     `frame_epochs` are completed-epoch counts (0 = before training), ascending; the figure
-    shows the whole run, and Play replays it from the first frame.
+    shows the whole run, and Play replays it from the first frame. Without frame epochs
+    (live training) the figure is still: no frames, no controls, the same plot area.
     """
     n = int(train_loss.size)
     idx = curve_indices(n, frame_epochs)
@@ -89,10 +90,9 @@ def loss_figure(
             "range": _loss_range(*(s[2] for s in series)),
             "gridcolor": "#eee",
         },
-        **epoch_controls(frame_epochs, below_px=50, plot_px=HEIGHT - TOP - BOTTOM),
     }
-    return {
-        "data": epoch_lines(series, x, "loss", ".6g"),
-        "layout": layout,
-        "frames": _frames(series, x, frame_epochs),
-    }
+    figure = {"data": epoch_lines(series, x, "loss", ".6g"), "layout": layout}
+    if frame_epochs:
+        layout.update(epoch_controls(frame_epochs, below_px=50, plot_px=HEIGHT - TOP - BOTTOM))
+        figure["frames"] = _frames(series, x, frame_epochs)
+    return figure

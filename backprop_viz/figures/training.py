@@ -1,27 +1,62 @@
 """All the figures of one training run, as the training page shows them.
 
 Pure functions from results to Plotly figure dicts, one module per chart (`loss_curves`,
-`accuracy`, `boundary`, `weights_history`; the network diagram is `weights`). Numeric arrays
-are written as Plotly's base64 typed arrays (`{"dtype", "bdata"}`), which take about half
-the room of decimal text. Only the loss curves and the decision boundary have frames; both
-name their frames after the same checkpoints ("epoch k"), so their sliders read alike.
+`accuracy`, `boundary`, `weights_history`, `units`; the network diagram is `weights`).
+Numeric arrays are written as Plotly's base64 typed arrays (`{"dtype", "bdata"}`), which
+take about half the room of decimal text. Only the loss curves and the decision boundary
+have frames; both name their frames after the same checkpoints ("epoch k"), so their
+sliders read alike. While a run trains live, `live_figures` draws the same charts still
+(no frames, no weights history), small enough to redraw several times a second.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..trainer import Dataset, Run, frame_checkpoints
+import numpy as np
+
+from ..core.network import Network
+from ..explain.notation import layer_titles, unit_names
+from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
+from ..trainer.units import plane_half_width, unit_outputs
 from .accuracy import accuracy_figure
 from .boundary import boundary_figure
 from .loss_curves import loss_figure
+from .units import unit_grid_size, units_figure, value_range
 from .weights import weights_figure
 from .weights_history import weights_history_figure
 
 
+def unit_pictures(network: Network, data: Dataset, title: str | None = None) -> dict[str, Any]:
+    """Every hidden unit's and the output's picture over the plane of 2-D `data`."""
+    sizes = network.sizes
+    grid = unit_grid_size(sum(sizes[1:]))
+    half = plane_half_width(data.X_train, data.X_test)
+    axis = np.linspace(-half, half, grid)
+    layers = unit_outputs(network, axis)
+    last = network.n_layers - 1
+    ranges = [
+        value_range(f.name, values, output=i == last)
+        for i, (f, values) in enumerate(zip(network.activations, layers, strict=True))
+    ]
+    names = unit_names(sizes)[1:]
+    titles = layer_titles(network.n_layers)[1:]
+    kwargs = {} if title is None else {"title": title}
+    return units_figure(axis, layers, names, ranges, titles, **kwargs)
+
+
+def _network(network: Network, data: Dataset, title: str) -> dict[str, Any]:
+    figure = weights_figure(network, title, list(data.feature_names))
+    # Room on the left for the input names (one-hot names such as "city_Lyon" are long).
+    longest = max((len(n) for n in data.feature_names), default=0)
+    margin = figure["layout"]["margin"]
+    margin["l"] = max(margin.get("l", 0), 7 * longest + 30)
+    return figure
+
+
 def training_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
     """Every figure of the training view for a run: "loss", "accuracy", "weights",
-    "network" and, for 2-D data, "boundary"."""
+    "network" and, for 2-D data, "boundary" and "units"."""
     frames = frame_checkpoints(run)
     epochs = [c.epochs for c in frames]
     figures = {
@@ -30,18 +65,37 @@ def training_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
         ),
         "accuracy": accuracy_figure(run.accuracy_history, run.test_accuracy_history),
         "weights": weights_history_figure(run.network, run.checkpoints, data.feature_names),
-        "network": weights_figure(
-            run.network,
-            f"The trained network after {run.epochs_run:,} epochs",
-            list(data.feature_names),
+        "network": _network(
+            run.network, data, f"The trained network after {run.epochs_run:,} epochs"
         ),
     }
-    # Room on the left for the input names (one-hot names such as "city_Lyon" are long).
-    longest = max((len(n) for n in data.feature_names), default=0)
-    margin = figures["network"]["layout"]["margin"]
-    margin["l"] = max(margin.get("l", 0), 7 * longest + 30)
     if data.is_2d:
         figures["boundary"] = boundary_figure(
             run.network, frames, data.X_train, data.y_train, data.X_test, data.y_test
+        )
+        figures["units"] = unit_pictures(
+            run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
+        )
+    return figures
+
+
+def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
+    """The figures of a run training live: the loss and accuracy so far, the network and,
+    for 2-D data, the decision boundary and every unit's picture now; no frames."""
+    # The network now (possibly a weight changed by hand), not the last checkpoint.
+    now = Checkpoint(run.epochs_run, run.network.weights, run.network.biases)
+    figures = {
+        "loss": loss_figure(
+            run.loss_history, run.test_loss_history, [], run.network.loss.report_label
+        ),
+        "accuracy": accuracy_figure(run.accuracy_history, run.test_accuracy_history),
+        "network": _network(run.network, data, f"The network after {run.epochs_run:,} epochs"),
+    }
+    if data.is_2d:
+        figures["boundary"] = boundary_figure(
+            run.network, [now], data.X_train, data.y_train, data.X_test, data.y_test
+        )
+        figures["units"] = unit_pictures(
+            run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
         )
     return figures

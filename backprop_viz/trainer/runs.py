@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,9 +96,12 @@ def initial_network(spec: TrainSpec, n_features: int) -> Network:
     )
 
 
-def checkpoint_plan(epochs: int) -> list[int]:
-    """0-based epochs (after their update) to keep parameters for: evenly spread, last too."""
-    count = min(epochs, TRAIN_MAX_CHECKPOINTS)
+def checkpoint_plan(epochs: int, most: int = TRAIN_MAX_CHECKPOINTS) -> list[int]:
+    """0-based epochs (after their update) to keep parameters for: at most `most`, evenly
+    spread, the last always among them."""
+    if most <= 1:
+        return [epochs - 1]
+    count = min(epochs, most)
     return np.unique(np.round(np.linspace(0, epochs - 1, count)).astype(int)).tolist()
 
 
@@ -206,16 +209,43 @@ def start_run(
     )
 
 
+def fresh_run(spec: TrainSpec, data: Dataset) -> Run:
+    """An untrained run of `spec` on `data`: the initial network, no epochs yet (the
+    start of a live run, and what Reset shows)."""
+    check(spec)
+    if data.n_features < 1 or len(data.y_train) < 1:
+        raise DataError("There is no training data.")
+    net = initial_network(spec, data.n_features)
+    empty = np.zeros(0)
+    return Run(
+        spec=spec,
+        initial=net,
+        network=net,
+        loss_history=empty,
+        test_loss_history=empty,
+        accuracy_history=empty,
+        test_accuracy_history=empty,
+        checkpoints=(Checkpoint(0, net.weights, net.biases),),
+        segments=(),
+    )
+
+
 def continue_run(
     run: Run,
     data: Dataset,
     epochs: int,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    max_checkpoints: int = TRAIN_MAX_CHECKPOINTS,
+    same_segment: bool = False,
 ) -> Run:
     """Train `run`'s network for `epochs` more with the run's settings; histories concatenate.
 
     Mini-batch order is seeded with the run's seed plus the epochs already run, so a
-    continuation does not repeat the first segment's order.
+    continuation does not repeat the first segment's order. Live training goes on in
+    short chunks: it keeps fewer checkpoints per chunk (`max_checkpoints`; the chunk's
+    last epoch is always among them) and, with `same_segment`, counts the chunk as part
+    of the run's last segment rather than as a segment of its own.
     """
     if run.diverged:
         raise ConfigError(
@@ -227,9 +257,13 @@ def continue_run(
         raise ConfigError(f"A run has at most {TRAIN_MAX_TOTAL_EPOCHS:,} epochs in total.")
     spec = run.spec
     _check_cost(spec.with_changes(epochs=int(epochs)), data)
-    plan = checkpoint_plan(int(epochs))
+    plan = checkpoint_plan(int(epochs), max_checkpoints)
     offset = run.epochs_run
     result = _train(run.network, spec, data, int(epochs), spec.seed + offset, plan, progress)
+    if same_segment and run.segments:
+        segments = (*run.segments[:-1], run.segments[-1] + int(epochs))
+    else:
+        segments = (*run.segments, int(epochs))
     return Run(
         spec=spec,
         initial=run.initial,
@@ -241,9 +275,28 @@ def continue_run(
             [run.test_accuracy_history, result.test_accuracy_history]
         ),
         checkpoints=(*run.checkpoints, *_checkpoints(result, plan, offset)),
-        segments=(*run.segments, int(epochs)),
+        segments=segments,
         diverged=result.diverged,
         message=result.message,
         lesson_log=run.lesson_log,
         lesson_epochs=run.lesson_epochs,
     )
+
+
+def accuracies(network: Network, data: Dataset) -> tuple[float, float | None]:
+    """The share of training (and test) records `network` classifies right, ŷ > 0.5 as
+    class 1: how a network with a weight changed by hand does."""
+
+    def share(x: Array, y: Array) -> float:
+        return float(np.mean((network.predict(x) > 0.5) == (y > 0.5)))
+
+    test = share(data.X_test, data.y_test) if len(data.y_test) else None
+    return share(data.X_train, data.y_train), test
+
+
+def with_weight(run: Run, layer: int, row: int, column: int, value: float) -> Run:
+    """The run with one weight of its network set to `value` by hand (the histories stay
+    the run's; training on goes on from the changed network)."""
+    weights = [w.copy() for w in run.network.weights]
+    weights[layer][row, column] = float(value)
+    return replace(run, network=run.network.with_parameters(weights, run.network.biases))

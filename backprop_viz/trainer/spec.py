@@ -16,6 +16,7 @@ from ..limits import (
     MAX_HIDDEN_LAYERS,
     MAX_HIDDEN_UNITS,
     MAX_LEARNING_RATE,
+    MAX_SEED,
     TRAIN_MAX_EPOCHS_PER_RUN,
     TRAIN_MAX_POINTS,
     TRAIN_MAX_TEST_FRACTION,
@@ -121,8 +122,8 @@ def _data_problem(spec: TrainSpec) -> str | None:
         return f"The number of points must be from {TRAIN_MIN_POINTS} to {TRAIN_MAX_POINTS:,}."
     if spec.is_2d and not (isinstance(spec.noise, int | float) and 0.0 <= float(spec.noise) <= 1.0):
         return "The noise must be from 0 to 1."
-    if not (is_whole(spec.data_seed) and spec.data_seed >= 0):
-        return "The data seed must be a whole number, 0 or more."
+    if not (is_whole(spec.data_seed) and 0 <= spec.data_seed <= MAX_SEED):
+        return f"The data seed must be a whole number from 0 to {MAX_SEED:,}."
     if not (
         isinstance(spec.test_fraction, int | float)
         and 0.0 <= float(spec.test_fraction) <= TRAIN_MAX_TEST_FRACTION
@@ -133,7 +134,7 @@ def _data_problem(spec: TrainSpec) -> str | None:
 
 def _network_problem(spec: TrainSpec) -> str | None:
     if len(spec.hidden) > MAX_HIDDEN_LAYERS:
-        return f"At most {MAX_HIDDEN_LAYERS} hidden layers."
+        return f"Hidden layers must be from 0 to {MAX_HIDDEN_LAYERS}."
     if any(not (is_whole(h) and 1 <= h <= MAX_HIDDEN_UNITS) for h in spec.hidden):
         return f"Each hidden layer has from 1 to {MAX_HIDDEN_UNITS} units."
     if spec.activation not in HIDDEN_ACTIVATIONS:
@@ -159,8 +160,8 @@ def _training_problem(spec: TrainSpec) -> str | None:
         return f"Unknown update mode {spec.mode!r}."
     if spec.mode == "minibatch" and not (is_whole(spec.batch_size) and spec.batch_size >= 1):
         return "The batch size must be a whole number, 1 or more."
-    if not (is_whole(spec.seed) and spec.seed >= 0):
-        return "The seed must be a whole number, 0 or more."
+    if not (is_whole(spec.seed) and 0 <= spec.seed <= MAX_SEED):
+        return f"The seed must be a whole number from 0 to {MAX_SEED:,}."
     return None
 
 

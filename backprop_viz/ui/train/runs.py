@@ -1,5 +1,6 @@
-"""The training page's runs: each run with its figures is kept for all sessions (the
-RUNS_KEPT most recently used), and a new one trains with a progress bar."""
+"""The training page's runs: a whole run with its figures is kept for all sessions (the
+RUNS_KEPT most recently used) and trains with a progress bar; a live run belongs to its
+session and goes on chunk by chunk."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from typing import Any
 import streamlit as st
 
 from ...errors import BackpropVizError
-from ...figures.training import training_figures
+from ...figures.training import live_figures, training_figures
 from ...trainer import Dataset, Run, TrainSpec, continue_run, start_run
-from .state import TrainViewState, set_run
+from ...trainer.live import train_chunk
+from ...trainer.runs import fresh_run
+from .state import TrainViewState, set_run, stop_live
 
 PROGRESS_AFTER_S = 0.3  # a bar appears once work has taken this long
 RUNS_KEPT = 24  # runs (with their figures) kept, shared by all sessions
@@ -55,8 +58,13 @@ def _show_run(
     make: Callable[[Callable[[int, int], None]], Run],
 ) -> None:
     """Show the run kept under `key`, training it (with a progress bar) if it is new."""
+    stop_live(state)
+    state.info = None
     kept = _kept(key)
     if not kept:
+        # Cleared only once the run is shown: if leaving the page cuts the training
+        # short, the next visit says so (see `page`).
+        state.training = "train"
         progress = _Progress(slot)
         try:
             run = make(progress)
@@ -64,11 +72,13 @@ def _show_run(
         except BackpropVizError as exc:
             _kept.clear(key)  # keep no place for a run that could not be trained
             state.notice = str(exc)
+            state.training = None
             return
         finally:
             progress.close()
     run, figures = kept[0]
-    set_run(state, run, data_key, figures, data.synthetic)
+    set_run(state, run, data_key, figures, data)
+    state.training = None
 
 
 def train_new(
@@ -93,3 +103,107 @@ def train_more(state: TrainViewState, data: Dataset, epochs: int, slot: Any) -> 
         slot,
         lambda progress: continue_run(run, data, int(epochs), progress),
     )
+
+
+# --- live training: this session's run, chunk by chunk -----------------------------------
+
+
+def can_go_on(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> bool:
+    """Whether the run shown is one of these settings on this data that can train further."""
+    run = state.run
+    return (
+        run is not None
+        and not run.diverged
+        and data_key == state.run_data_key
+        and run.spec == spec.normalized()
+    )
+
+
+def _fresh(state: TrainViewState, spec: TrainSpec, data: Dataset, data_key: Hashable) -> bool:
+    """Show the untrained network of `spec`; False (with the reason shown) if it cannot be."""
+    try:
+        run = fresh_run(spec.normalized(), data)
+    except BackpropVizError as exc:
+        state.notice = str(exc)
+        return False
+    set_run(state, run, data_key, live_figures(run, data), data)
+    return True
+
+
+def start_live(state: TrainViewState, spec: TrainSpec, data: Dataset, data_key: Hashable) -> None:
+    """Train live: go on with the run shown if it is these settings' and has not reached
+    their epochs (after Pause or Reset), otherwise start from an untrained network."""
+    run = state.run
+    resume = can_go_on(state, spec, data_key) and run is not None
+    finished = run is None or run.epochs_run >= run.spec.epochs
+    if (not resume or finished) and not _fresh(state, spec, data, data_key):
+        return
+    state.live = True
+    state.live_rate = None
+    state.info = None
+
+
+def restart_live(state: TrainViewState, spec: TrainSpec, data: Dataset, data_key: Hashable) -> None:
+    """The settings changed while training live: start again from them, and say so."""
+    if _fresh(state, spec, data, data_key):
+        state.live = True
+        state.live_rate = None
+        state.info = (
+            "The settings changed while training live, so training started again from "
+            "epoch 0 with the new settings."
+        )
+
+
+def pause_live(state: TrainViewState) -> None:
+    """Stop training live and show the run with its replay (Play over its frames)."""
+    stop_live(state)
+    if state.run is not None and state.run_data is not None:
+        state.figures = training_figures(state.run, state.run_data)
+
+
+def step_epoch(state: TrainViewState, spec: TrainSpec, data: Dataset, data_key: Hashable) -> None:
+    """One more epoch of the run shown (from an untrained network if it is not these
+    settings'), then stop."""
+    stop_live(state)
+    if not can_go_on(state, spec, data_key) and not _fresh(state, spec, data, data_key):
+        return
+    run = state.run
+    assert run is not None
+    try:
+        run = continue_run(run, data, 1, max_checkpoints=1, same_segment=True)
+    except BackpropVizError as exc:
+        state.notice = str(exc)
+        return
+    set_run(state, run, data_key, training_figures(run, data), data)
+
+
+def reset_run(
+    state: TrainViewState, spec: TrainSpec, data: Dataset | None, data_key: Hashable
+) -> None:
+    """Back to the untrained network of the settings shown (epoch 0)."""
+    stop_live(state)
+    state.info = None
+    if data is not None:
+        _fresh(state, spec, data, data_key)
+
+
+def live_chunk(state: TrainViewState) -> bool:
+    """Train the live run one chunk further and redraw its figures; True when it has
+    finished (its epochs reached, or diverged), when its replay is built and live
+    training stops."""
+    run, data = state.run, state.run_data
+    if run is None or data is None:
+        stop_live(state)
+        return True
+    try:
+        chunk = train_chunk(run, data, state.live_rate)
+    except BackpropVizError as exc:
+        state.notice = str(exc)
+        pause_live(state)
+        return True
+    state.run, state.live_rate = chunk.run, chunk.seconds_per_epoch
+    if chunk.finished:
+        pause_live(state)
+        return True
+    state.figures = live_figures(chunk.run, data)
+    return False

@@ -9,10 +9,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ...explain.notation import fmt
+from ...figures.edges import N_EDGE_TRACES, edge_list, node_positions
+from ...figures.training import live_figures
+from ...figures.weights_history import parameter_names
+from ...limits import STEP_MAX_ABS_WEIGHT
 from ...trainer import LESSON_SPEC, Run, TrainSpec
+from ...trainer.runs import accuracies, with_weight
 from .. import plain
 from ..charts import show_figure
-from .state import TrainViewState
+from .state import TrainViewState, get_state
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -96,9 +102,10 @@ def _lesson_panel(run: Run, synthetic: bool) -> None:
     )
 
 
-def _charts(figures: dict[str, dict[str, Any]]) -> None:
-    """The run's charts: loss beside the boundary (2-D data) or the accuracy, then the
-    network beside its weights over the epochs."""
+def _charts(figures: dict[str, dict[str, Any]], live: bool) -> None:
+    """The run's charts: loss beside the boundary (2-D data) or the accuracy, every unit's
+    picture (2-D data), then the network beside its weights over the epochs (not while
+    live: the weight lines come with the replay)."""
     if "boundary" in figures:
         c1, c2 = st.columns(2)
         with c1:
@@ -112,11 +119,113 @@ def _charts(figures: dict[str, dict[str, Any]]) -> None:
             show_figure(figures["loss"], key="train_chart_loss")
         with c2:
             show_figure(figures["accuracy"], key="train_chart_accuracy")
+    if "units" in figures:
+        c1, c2 = st.columns([1.2, 1])
+        with c1:
+            show_figure(figures["units"], key="train_chart_units")
+        with c2:
+            _network_chart(figures["network"])
+        if "weights" in figures and not live:
+            show_figure(figures["weights"], key="train_chart_weights")
+        return
     c1, c2 = st.columns([1, 1.3])
     with c1:
-        show_figure(figures["network"], key="train_chart_network")
+        _network_chart(figures["network"])
     with c2:
-        show_figure(figures["weights"], key="train_chart_weights")
+        if "weights" in figures and not live:
+            show_figure(figures["weights"], key="train_chart_weights")
+
+
+def _network_chart(figure: dict[str, Any]) -> None:
+    """The network diagram; clicking an edge's midpoint picks that weight to change."""
+    show_figure(
+        figure,
+        key="train_chart_network",
+        on_select=pick_clicked_weight,
+        selection_mode="points",
+    )
+
+
+# --- changing one weight by hand ---------------------------------------------------------
+
+WEIGHT_KEY = "train_edit_weight"
+# The diagram's traces: the edge bins, the units, then the edges' midpoints (clickable).
+MIDPOINTS_TRACE = N_EDGE_TRACES + 1
+
+
+def _edges(run: Run) -> list[tuple[int, int, int]]:
+    return edge_list(node_positions(run.network.sizes))
+
+
+def pick_clicked_weight() -> None:
+    """A click on an edge's midpoint in the diagram picks that weight in the weight box."""
+    event = st.session_state.get("train_chart_network")
+    points = list(getattr(getattr(event, "selection", None), "points", None) or [])
+    for point in points:
+        get = point.get if isinstance(point, dict) else lambda k, p=point: getattr(p, k, None)
+        if get("curve_number") == MIDPOINTS_TRACE and get("point_index") is not None:
+            st.session_state[WEIGHT_KEY] = int(get("point_index"))
+            return
+
+
+def _set_weight(index: int, key: str) -> None:
+    state = get_state()
+    run, data = state.run, state.run_data
+    value = st.session_state.get(key)
+    if run is None or data is None or value is None:
+        return
+    layer, j, k = _edges(run)[index]
+    old = float(run.network.weights[layer][j, k])
+    value = float(value)
+    if not (abs(value) <= STEP_MAX_ABS_WEIGHT):  # also refuses NaN
+        state.notice = (
+            f"A weight must lie between −{STEP_MAX_ABS_WEIGHT:g} and {STEP_MAX_ABS_WEIGHT:g}."
+        )
+        return
+    run = with_weight(run, layer, j, k, value)
+    state.run = run
+    state.figures = live_figures(run, data)
+    train_acc, test_acc = accuracies(run.network, data)
+    name = parameter_names(run.network, data.feature_names)[index]
+    scores = f"training accuracy {train_acc:.3f}" + (
+        "" if test_acc is None else f", test accuracy {test_acc:.3f}"
+    )
+    state.notice = None
+    state.edited = (
+        f"You set {name} from {fmt(old, 4)} to {fmt(value, 4)}: the boundary, the network "
+        f"and every unit's picture show the changed network ({scores}); the curves and "
+        "metrics are the run's. ▶ Train live or Step one epoch goes on from it."
+    )
+
+
+def weight_editor(state: TrainViewState) -> None:
+    """Pick a weight (from the list, or by clicking its edge on the diagram) and set it:
+    every picture downstream of it changes."""
+    run = state.run
+    assert run is not None
+    edges = _edges(run)
+    names = parameter_names(run.network, state.run_data.feature_names if state.run_data else None)
+    with st.expander("Change one weight by hand", expanded=state.edited is not None):
+        if st.session_state.get(WEIGHT_KEY, 0) >= len(edges):
+            st.session_state[WEIGHT_KEY] = 0
+        index = st.selectbox(
+            "Weight (or click an edge's midpoint on the network diagram)",
+            range(len(edges)),
+            format_func=lambda i: names[i],
+            key=WEIGHT_KEY,
+        )
+        layer, j, k = edges[index]
+        key = f"train_edit_value_{index}_{state.run_token}"
+        st.number_input(
+            "Its value",
+            value=float(run.network.weights[layer][j, k]),
+            step=0.1,
+            format="%.4f",
+            key=key,
+            on_change=_set_weight,
+            args=(index, key),
+            help=f"From −{STEP_MAX_ABS_WEIGHT:g} to {STEP_MAX_ABS_WEIGHT:g}.",
+        )
 
 
 def results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
@@ -124,19 +233,27 @@ def results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
     what to do to get one."""
     if state.notice:
         plain.error(state.notice)
+    if state.info:
+        st.info(state.info)
     run, figures = state.run, state.figures
     if run is None or figures is None:
         st.info(
-            "Choose a dataset and a network, then press **Train**. The loss curves, the "
-            "accuracy, the weights and, for 2-D data, the decision boundary appear here; "
-            "press ▶ Play under a chart to watch training unfold."
+            "Choose a dataset and a network, then press **▶ Train live** or **Train**. The "
+            "loss curves, the accuracy, the weights and, for 2-D data, the decision "
+            "boundary and every unit's picture appear here."
         )
         return
     same_data = data_key == state.run_data_key
-    if not same_data or run.spec != spec.normalized():
+    if state.live:
+        st.caption(
+            f"Training live: epoch {run.epochs_run:,} of {run.spec.epochs:,}. Press ❚❚ "
+            "Pause to stop and replay the run so far."
+        )
+    elif not same_data or run.spec != spec.normalized():
         st.info(
-            "The settings have changed since this run. Press **Train** to train with them; "
-            "**Train N more epochs** goes on with this run's own settings."
+            "The settings have changed since this run. Press **Train** or **▶ Train live** "
+            "to train with them; **Train N more epochs** goes on with this run's own "
+            "settings."
         )
     if run.diverged:
         st.error(
@@ -144,6 +261,10 @@ def results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
             "the last with a finite loss."
         )
     _metrics(run)
-    _charts(figures)
+    if state.edited:
+        st.caption(state.edited)
+    _charts(figures, state.live)
+    if not state.live and state.run_data is not None and same_data:
+        weight_editor(state)
     if run.lesson_log:
         _lesson_panel(run, state.run_synthetic)

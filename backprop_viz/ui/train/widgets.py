@@ -17,7 +17,8 @@ from ...trainer import (
     TrainSpec,
     problems,
 )
-from .state import CUSTOM, TrainViewState, get_state, load_preset, reset
+from ...trainer.spec import is_whole
+from .state import CUSTOM, TrainViewState, get_state, load_preset, stop_live
 
 
 def _on_preset(key: str) -> None:
@@ -47,27 +48,42 @@ def preset_control(state: TrainViewState, spec: TrainSpec) -> None:
 
 
 def _hidden_layers(state: TrainViewState, spec: TrainSpec) -> tuple[int, ...]:
-    """The hidden layers' sizes: a count, then one units box per layer."""
-    layers = st.number_input(
-        "Hidden layers", 0, MAX_HIDDEN_LAYERS, len(spec.hidden), 1, key=state.key("layers")
+    """The hidden layers' sizes: a count, then one units box per layer.
+
+    The boxes have no bounds of their own: a value out of range stays on screen with a
+    message (from `problems`) and Train waits, rather than Streamlit quietly keeping the
+    previous value while the box shows the typed one.
+    """
+    layers = int(
+        st.number_input(
+            "Hidden layers",
+            value=len(spec.hidden),
+            step=1,
+            key=state.key("layers"),
+            help=f"From 0 to {MAX_HIDDEN_LAYERS}.",
+        )
     )
     hidden = []
-    if layers:
-        cols = st.columns(int(layers))
+    shown = max(0, min(layers, MAX_HIDDEN_LAYERS))
+    if shown:
+        cols = st.columns(shown)
         for i, col in enumerate(cols):
             default = spec.hidden[i] if i < len(spec.hidden) else (spec.hidden or (4,))[-1]
             hidden.append(
                 int(
                     col.number_input(
                         f"Units {i + 1}",
-                        1,
-                        MAX_HIDDEN_UNITS,
-                        int(default),
-                        1,
+                        value=int(default),
+                        step=1,
                         key=state.key(f"units{i}"),
+                        help=f"From 1 to {MAX_HIDDEN_UNITS}.",
                     )
                 )
             )
+    if not 0 <= layers <= MAX_HIDDEN_LAYERS:
+        # A count out of range becomes one layer too many, which `problems` refuses with
+        # the range: the message appears and Train waits.
+        return (*hidden, *([1] * (MAX_HIDDEN_LAYERS + 1 - shown)))
     return tuple(hidden)
 
 
@@ -125,8 +141,13 @@ def training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
         format="%g",
         key=state.key("lr"),
     )
+    # Unbounded boxes, checked by `problems`: an out-of-range value is said, not hidden.
     epochs = c2.number_input(
-        "Epochs", 1, TRAIN_MAX_EPOCHS_PER_RUN, int(spec.epochs), 100, key=state.key("epochs")
+        "Epochs",
+        value=int(spec.epochs),
+        step=100,
+        key=state.key("epochs"),
+        help=f"From 1 to {TRAIN_MAX_EPOCHS_PER_RUN:,}: how far Train and Train live go.",
     )
     modes = list(MODE_LABELS)
     mode = st.radio(
@@ -141,14 +162,12 @@ def training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
     batch_size = spec.batch_size
     if mode == "minibatch":
         batch_size = c2.number_input(
-            "Batch size", 1, 100_000, int(spec.batch_size), 1, key=state.key("batch_size")
+            "Batch size", value=int(spec.batch_size), step=1, key=state.key("batch_size")
         )
     seed = c1.number_input(
         "Seed",
-        0,
-        1_000_000,
-        int(spec.seed),
-        1,
+        value=int(spec.seed),
+        step=1,
         key=state.key("seed"),
         help="Draws the initial weights (and shuffles mini-batches).",
     )
@@ -168,46 +187,84 @@ def training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
 def _request(what: str) -> None:
     state = get_state()
     state.request = what
-    state.more_epochs = int(st.session_state.get("train_more_n", state.more_epochs))
-
-
-def _reset() -> None:
-    reset(get_state())
+    if what == "pause":
+        stop_live(state)  # at once: the live part must not train another chunk
+    if what in ("step", "reset"):
+        stop_live(state)
+    more = st.session_state.get("train_more_n", state.more_epochs)
+    if is_whole(more) and 1 <= more <= TRAIN_MAX_EPOCHS_PER_RUN:
+        state.more_epochs = int(more)
 
 
 def buttons(state: TrainViewState, ok: bool, same_data: bool) -> None:
-    """Train, Reset and Train N more; `ok`: the settings and data can train, `same_data`:
-    the data is the current run's, so it can go on."""
-    # Drawn after any training of this run, so they already reflect its result.
+    """Train live / Pause, Step one epoch, Reset, Train (the whole run at once, then
+    replayed) and Train N more; `ok`: the settings and data can train, `same_data`: the
+    data is the current run's, so it can go on."""
+    # Drawn after the work of this rerun, so they already reflect its result.
+    c1, c2 = st.columns(2)
+    if state.live:
+        c1.button(
+            "❚❚ Pause",
+            type="primary",
+            key="train_button_pause",
+            width="stretch",
+            on_click=_request,
+            args=("pause",),
+            shortcut="p",
+            help="Stops training live after the chunk of epochs under way.",
+        )
+    else:
+        c1.button(
+            "▶ Train live",
+            type="primary",
+            disabled=not ok,
+            key="train_button_live",
+            width="stretch",
+            on_click=_request,
+            args=("live",),
+            shortcut="p",
+            help="Trains in short chunks and redraws after each: watch the network learn. "
+            "Goes on from a paused run; otherwise starts from an untrained network.",
+        )
+    c2.button(
+        "Step one epoch",
+        disabled=not ok,
+        key="train_button_step",
+        width="stretch",
+        on_click=_request,
+        args=("step",),
+    )
     c1, c2 = st.columns(2)
     c1.button(
         "Train",
-        type="primary",
         disabled=not ok,
         key="train_button_train",
         width="stretch",
         on_click=_request,
         args=("train",),
+        help="Trains all the epochs at once; then ▶ Play under a chart replays them.",
     )
     c2.button(
         "Reset",
         key="train_button_reset",
         width="stretch",
-        disabled=state.run is None,
-        on_click=_reset,
+        disabled=not ok,
+        on_click=_request,
+        args=("reset",),
+        help="Back to the untrained network (epoch 0).",
     )
     c1, c2 = st.columns([1, 1.4], vertical_alignment="bottom")
-    more = c1.number_input(
-        "N (more epochs)", 1, TRAIN_MAX_EPOCHS_PER_RUN, state.more_epochs, 100, key="train_more_n"
-    )
-    state.more_epochs = int(more)
-    can_continue = state.run is not None and not state.run.diverged and same_data
+    more = c1.number_input("N (more epochs)", value=state.more_epochs, step=100, key="train_more_n")
+    valid = is_whole(more) and 1 <= more <= TRAIN_MAX_EPOCHS_PER_RUN
+    can_continue = valid and state.run is not None and not state.run.diverged and same_data
     c2.button(
-        f"Train {int(more):,} more epochs",
-        disabled=not can_continue,
+        f"Train {int(more):,} more epochs" if valid else "Train N more epochs",
+        disabled=not can_continue or state.live,
         key="train_button_more",
         width="stretch",
         help="Goes on from the trained network with the run's own settings.",
         on_click=_request,
         args=("more",),
     )
+    if not valid:
+        st.error(f"N must be from 1 to {TRAIN_MAX_EPOCHS_PER_RUN:,} more epochs.")
