@@ -97,6 +97,48 @@ def test_hover_carries_exact_numbers():
     assert "w·x = 0.25" in edges[0]
 
 
+def _font_sizes(node, path=""):
+    """Every font size in a figure dict, by where it sits."""
+    out = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("font", "textfont") and isinstance(value, dict) and "size" in value:
+                out[f"{path}/{key}"] = value["size"]
+            out.update(_font_sizes(value, f"{path}/{key}"))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out.update(_font_sizes(value, f"{path}/{i}"))
+    return out
+
+
+def test_text_scale_scales_every_font_and_leaves_the_default_alone():
+    trace = load_preset("two-output-biases").step()
+    plain = network_figure(trace)
+    assert json.dumps(network_figure(trace, text_scale=1.0)) == json.dumps(plain)
+    assert "hoverlabel" not in plain["layout"]
+    scale = 18 / 11  # the smallest font (edge labels, 11 px) at 18 px
+    big = network_figure(trace, text_scale=scale)
+    before, after = _font_sizes(plain), _font_sizes(big)
+    assert set(before) <= set(after) and len(before) > 20
+    for where, size in before.items():
+        assert after[where] == pytest.approx(size * scale, abs=0.01), where
+    # Edge labels and the units' text at 18 px or more; hover and buttons scaled from
+    # Plotly's defaults (13 and 12 px); the captions' inline size too.
+    assert min(after.values()) >= 18 - 0.01
+    assert big["layout"]["hoverlabel"]["font"]["size"] == pytest.approx(13 * scale, abs=0.01)
+    assert big["layout"]["updatemenus"][0]["font"]["size"] == pytest.approx(12 * scale, abs=0.01)
+    for frame in big["frames"]:
+        assert f"font-size:{round(13 * scale, 2)}px" in frame["layout"]["title"]["text"]
+    assert "font-size:13px" in plain["frames"][0]["layout"]["title"]["text"]
+    # Only the look changes: the same numbers, the same frames.
+    assert big["data"][LABELS]["text"] == plain["data"][LABELS]["text"]
+    assert [f["data"] for f in big["frames"]] == [f["data"] for f in plain["frames"]]
+    go.Figure(big)
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            network_figure(trace, text_scale=bad)
+
+
 def test_weights_figure():
     fig = weights_figure(Network.random([3, 4, 1], seed=1), "trained", ["a", "b", "c"])
     go.Figure(fig)

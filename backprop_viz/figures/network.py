@@ -7,6 +7,7 @@ markers sit on the edges, and units are one marker trace. Frames update only wha
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,13 +106,19 @@ def _node_hover(trace: StepTrace, record: int) -> list[str]:
     return out
 
 
-def _title(stage: Stage, index: int, count: int) -> dict:
+def _px(size: float, scale: float) -> float:
+    """A font size in px times `scale` (exactly `size` at scale 1: the default figure is
+    unchanged)."""
+    return size if scale == 1 else round(size * scale, 2)
+
+
+def _title(stage: Stage, index: int, count: int, scale: float = 1.0) -> dict:
     return {
-        "text": f"<b>{index + 1}/{count} · {stage.title}</b><br><span style='font-size:13px'>"
-        f"{stage.caption}</span>",
+        "text": f"<b>{index + 1}/{count} · {stage.title}</b><br><span style='font-size:"
+        f"{_px(13, scale)}px'>{stage.caption}</span>",
         "x": 0.01,
         "xanchor": "left",
-        "font": {"size": 15},
+        "font": {"size": _px(15, scale)},
     }
 
 
@@ -147,8 +154,11 @@ def _variable(stage: Stage, g: _Geometry) -> list[dict]:
     ]
 
 
-def _traces(trace: StepTrace, record: int, g: _Geometry, first: list[dict]) -> list[dict]:
-    """The diagram's traces, showing the stage whose variable part is `first`."""
+def _traces(
+    trace: StepTrace, record: int, g: _Geometry, first: list[dict], scale: float = 1.0
+) -> list[dict]:
+    """The diagram's traces, showing the stage whose variable part is `first`; `scale`
+    multiplies every font size (and the unit markers, which hold the unit names)."""
     data = [
         {"type": "scatter", "mode": "lines", "hoverinfo": "skip", **style, **edge}
         for style, edge in zip(edge_trace_styles(), first[:N_EDGE_TRACES], strict=True)
@@ -159,7 +169,7 @@ def _traces(trace: StepTrace, record: int, g: _Geometry, first: list[dict]) -> l
             "mode": "text",
             "x": g.label_at[:, 0].tolist(),
             "y": g.label_at[:, 1].tolist(),
-            "textfont": {"size": 11, "color": "#222", "shadow": "auto"},
+            "textfont": {"size": _px(11, scale), "color": "#222", "shadow": "auto"},
             "hoverinfo": "skip",
             "name": "edge values",
             **first[LABELS],
@@ -172,13 +182,13 @@ def _traces(trace: StepTrace, record: int, g: _Geometry, first: list[dict]) -> l
             "x": g.nodes[:, 0].tolist(),
             "y": g.nodes[:, 1].tolist(),
             "textposition": "top center",
-            "textfont": {"size": 12, "color": "#111"},
+            "textfont": {"size": _px(12, scale), "color": "#111"},
             "hovertext": _node_hover(trace, record),
             "hoverinfo": "text",
             "name": "units",
             "text": first[UNITS]["text"],
             "marker": {
-                "size": 34,
+                "size": _px(34, scale),
                 "color": first[UNITS]["marker"]["color"],
                 "colorscale": NODE_SCALE,
                 "cmin": -1.0,
@@ -196,7 +206,7 @@ def _traces(trace: StepTrace, record: int, g: _Geometry, first: list[dict]) -> l
             "x": g.nodes[:, 0].tolist(),
             "y": g.nodes[:, 1].tolist(),
             "text": [unit_name(n_layers, i, j) for i, n in enumerate(g.sizes) for j in range(n)],
-            "textfont": {"size": 12, "color": "#000"},
+            "textfont": {"size": _px(12, scale), "color": "#000"},
             "hoverinfo": "skip",
             "name": "names",
         }
@@ -213,10 +223,10 @@ def _traces(trace: StepTrace, record: int, g: _Geometry, first: list[dict]) -> l
             "name": "edges",
         }
     )
-    return data + _gradient_traces(gradient_sizes(trace), g)
+    return data + _gradient_traces(gradient_sizes(trace), g, scale)
 
 
-def _gradient_traces(sizes: tuple[float, ...], g: _Geometry) -> list[dict]:
+def _gradient_traces(sizes: tuple[float, ...], g: _Geometry, scale: float = 1.0) -> list[dict]:
     """Under each weight layer, a bar of its gradient size (RMS of ∂E/∂w) on a log scale
     spanning four decades below the largest, with its value: where the gradient vanishes."""
     base = _bars_base(g)
@@ -247,7 +257,7 @@ def _gradient_traces(sizes: tuple[float, ...], g: _Geometry) -> list[dict]:
             "x": tx,
             "y": ty,
             "text": text,
-            "textfont": {"size": 11, "color": "#333"},
+            "textfont": {"size": _px(11, scale), "color": "#333"},
             "hovertext": hover,
             "hoverinfo": "text",
             "name": "gradient sizes",
@@ -260,7 +270,12 @@ def _bars_base(g: _Geometry) -> float:
 
 
 def _layout(
-    stages: list[Stage], g: _Geometry, has_biases: bool, frame_ms: int, sizes: tuple[float, ...]
+    stages: list[Stage],
+    g: _Geometry,
+    has_biases: bool,
+    frame_ms: int,
+    sizes: tuple[float, ...],
+    scale: float = 1.0,
 ) -> dict:
     """Axes, layer names, the gradient bars' caption and Play/Pause; the title is the last
     (resting) stage's."""
@@ -273,10 +288,10 @@ def _layout(
         "text": "gradient size per<br>weight layer<br>(RMS ∂E/∂w, log)",
         "showarrow": False,
         "align": "left",
-        "font": {"size": 11, "color": "#555"},
+        "font": {"size": _px(11, scale), "color": "#555"},
     }
-    return {
-        "title": _title(stages[-1], count - 1, count),
+    layout = {
+        "title": _title(stages[-1], count - 1, count, scale),
         "height": int(max(500, 110 * tallest + 230)),
         "margin": {"l": 20, "r": 20, "t": 90, "b": 50},
         "showlegend": False,
@@ -295,7 +310,7 @@ def _layout(
                 "y": (tallest - 1) / 2.0 + 0.75,
                 "text": f"<b>{title}</b>",
                 "showarrow": False,
-                "font": {"size": 12, "color": "#555"},
+                "font": {"size": _px(12, scale), "color": "#555"},
             }
             for layer, title in enumerate(titles)
         ]
@@ -306,6 +321,11 @@ def _layout(
             [s.key for s in stages], [str(i + 1) for i in range(count)], frame_ms, slider=False
         ),
     }
+    if scale != 1:
+        # Plotly's own defaults (hover 13 px, buttons 12 px), scaled too.
+        layout["hoverlabel"] = {"font": {"size": _px(13, scale)}}
+        layout["updatemenus"][0]["font"] = {"size": _px(12, scale)}
+    return layout
 
 
 def network_figure(
@@ -313,9 +333,18 @@ def network_figure(
     record: int = 0,
     frame_ms: int = 1400,
     stages: list[Stage] | None = None,
+    *,
+    text_scale: float = 1.0,
 ) -> dict[str, Any]:
     """The animated diagram of one step (about a dozen frames, a dozen traces), resting on
-    its last stage, the whole step; `diagram_at` rests it on another."""
+    its last stage, the whole step; `diagram_at` rests it on another.
+
+    `text_scale` multiplies every font size in the figure (edge labels, unit text and
+    names, titles, layer names, hover, buttons) and the unit markers that hold the names,
+    e.g. for a presenter's screen; at 1.0 the figure is the default one.
+    """
+    if not (math.isfinite(text_scale) and text_scale > 0):
+        raise ValueError(f"text_scale must be a positive number, got {text_scale!r}")
     if stages is None:  # a caller that already told the story passes it in
         stages = build_stages(trace, record)
     g = _Geometry.of(trace.network.sizes)
@@ -325,14 +354,19 @@ def network_figure(
             "name": s.key,
             "data": _variable(s, g),
             "traces": list(range(NAMES)),
-            "layout": {"title": _title(s, i, count)},
+            "layout": {"title": _title(s, i, count, text_scale)},
         }
         for i, s in enumerate(stages)
     ]
     return {
-        "data": _traces(trace, record, g, frames[-1]["data"]),
+        "data": _traces(trace, record, g, frames[-1]["data"], text_scale),
         "layout": _layout(
-            stages, g, trace.network.biases is not None, frame_ms, gradient_sizes(trace)
+            stages,
+            g,
+            trace.network.biases is not None,
+            frame_ms,
+            gradient_sizes(trace),
+            text_scale,
         ),
         "frames": frames,
     }
