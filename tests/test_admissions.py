@@ -212,7 +212,8 @@ def bad_rows(i: int, col: int, value: object) -> list[tuple]:
         (csv_bytes(bad_rows(3, 3, 2.5)), "(first at row 4: 2.5)"),
         (
             csv_bytes(bad_rows(0, 1, "inf")),
-            "Column 'gre' in the admissions data must be finite, but 1 value is not "
+            "Column 'gre' in the admissions data must be a finite number within ±1,000,000, "
+            "but 1 value is not "
             "(first at row 1: inf).",
         ),
         (

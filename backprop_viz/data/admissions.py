@@ -18,8 +18,8 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from ..limits import MIN_DATA_ROWS
+from ..errors import DataError, quoted
+from ..limits import MAX_CSV_ABS_VALUE, MIN_DATA_ROWS
 from .tabular import MAX_CSV_BYTES, MAX_CSV_ROWS, decode_csv_bytes, parse_csv_text
 
 ADMISSIONS_ENV = "BACKPROP_VIZ_ADMISSIONS_CSV"
@@ -50,11 +50,15 @@ def _plural(n: int, word: str) -> str:
 
 
 def _fmt(value: object) -> str:
+    """A value as a message shows it: 2 for 2.0, 1e+308 for a huge number, text quoted."""
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, str):
+        # Text from the file is quoted cut short: a 4 MB cell must not become a 4 MB message.
+        return quoted(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    return repr(value) if isinstance(value, str) else str(value)
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def _read_source(source: str | os.PathLike | bytes | IO) -> tuple[bytes, str]:
@@ -132,8 +136,8 @@ def _check_frame(frame: pd.DataFrame, what: str) -> pd.DataFrame:
             bad = ~np.isin(values, RANKS)
             rule = "must be a whole number from 1 to 4"
         else:
-            bad = ~np.isfinite(values)
-            rule = "must be finite"
+            bad = ~(np.abs(values) <= MAX_CSV_ABS_VALUE)  # NaN compares False: none left here
+            rule = f"must be a finite number within ±{MAX_CSV_ABS_VALUE:,.0f}"
         if bad.any():
             k = int(bad.sum())
             i = int(np.flatnonzero(bad)[0])

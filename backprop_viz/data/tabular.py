@@ -18,6 +18,12 @@ Encoding rules:
   Only if no feature at all remains is that a DataError.
 * Infinite numbers, text in a mostly numeric column, too many text categories and more than
   50 encoded features are DataErrors.
+
+Reading refuses a hostile file before anything quotes it whole: a header line, a column name
+or a cell longer than its limit, and a number that is NaN, infinite or beyond ±1,000,000 in a
+column of numbers (such values only overflow training later). Every message quotes user text
+cut short (`errors.quoted`). Of pandas' usual missing-value words, "NaN" and "nan" are not
+missing here: they are numbers that are not numbers, and refused as such.
 """
 
 from __future__ import annotations
@@ -33,17 +39,28 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, cut, quoted
 from ..limits import (
     MAX_CATEGORIES,
+    MAX_CSV_ABS_VALUE,
     MAX_CSV_BYTES,
+    MAX_CSV_CELL_CHARS,
     MAX_CSV_COLUMNS,
+    MAX_CSV_HEADER_CHARS,
+    MAX_CSV_NAME_CHARS,
     MAX_CSV_ROWS,
     MAX_FEATURES,
     MIN_DATA_ROWS,
 )
 
 _DELIMITERS = (",", ";", "\t")
+# pandas' words for a missing cell, less the spellings of NaN: a NaN in a column of numbers
+# is refused, not silently dropped with its row.
+_NAN_WORDS = frozenset({"nan", "-nan", "+nan"})
+_MISSING_WORDS = sorted(
+    {"", "#N/A", "#N/A N/A", "#NA", "<NA>", "N/A", "NA", "NULL", "None", "n/a", "null"}
+)
+_DETAIL_CHARS = 120  # a parser's own message, which may quote a piece of the file
 
 
 def _size_text(n_bytes: int) -> str:
@@ -61,7 +78,7 @@ def _fmt_value(value: object) -> str:
 
 
 def _quote_list(names: Sequence[object], limit: int = 8) -> str:
-    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    shown = ", ".join(quoted(n) for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
@@ -113,15 +130,25 @@ def _parse_error_detail(exc: Exception) -> str:
     if m:
         expected, line, saw = m.groups()
         return f"line {line} has {saw} fields but the header has {expected}"
-    return msg.split("C error: ")[-1].rstrip(".") or "unknown parser error"
+    return cut(msg.split("C error: ")[-1].rstrip("."), _DETAIL_CHARS) or "unknown parser error"
 
 
 def parse_csv_text(text: str, what: str) -> pd.DataFrame:
     """Parse CSV text into a DataFrame, raising a DataError for malformed, empty or
     duplicate-header files. Whitespace around names and text values is stripped."""
     header_line = _first_line(text)
+    if len(header_line) > MAX_CSV_HEADER_CHARS:
+        # Checked before splitting: the csv module raises its own error past 131,072.
+        raise DataError(
+            f"{what}'s header row is {len(header_line):,} characters long; the limit is "
+            f"{MAX_CSV_HEADER_CHARS:,} (a row of at most {MAX_CSV_COLUMNS} short column names)."
+        )
     delimiter = _sniff_delimiter(header_line)
-    header = next(csv.reader([header_line], delimiter=delimiter), [])
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise DataError(f"{what}'s header row could not be read ({cut(exc, 80)}).") from None
+    _check_names(header, what)
     # pandas would silently rename a repeated name to "name.1": catch it on the raw header.
     counts = Counter(h.strip() for h in header)
     duplicates = sorted(n for n, k in counts.items() if k > 1)
@@ -131,12 +158,19 @@ def parse_csv_text(text: str, what: str) -> pd.DataFrame:
             "rename them so each is unique."
         )
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            skipinitialspace=True,
+            keep_default_na=False,
+            na_values=_MISSING_WORDS,
+        )
     except pd.errors.EmptyDataError:
         raise DataError(f"{what} is empty.") from None
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise DataError(f"{what} could not be read as CSV ({_parse_error_detail(exc)}).") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    _check_names(frame.columns, what)  # a quoted name may span lines the header check missed
     # Spreadsheets often export trailing empty columns and rows: they carry nothing.
     blank = [c for c in frame.columns if c.startswith("Unnamed: ") and frame[c].isna().all()]
     frame = frame.drop(columns=blank)
@@ -148,7 +182,82 @@ def parse_csv_text(text: str, what: str) -> pd.DataFrame:
         raise DataError(f"{what} has no columns.")
     if len(frame) == 0:
         raise DataError(f"{what} has a header row but no data rows.")
+    _check_cells(frame)
     return frame
+
+
+def _check_names(names: Sequence[object], what: str) -> None:
+    """A DataError for a column name longer than MAX_CSV_NAME_CHARS."""
+    for i, name in enumerate(names):
+        if len(str(name).strip()) > MAX_CSV_NAME_CHARS:
+            raise DataError(
+                f"{what}'s column {i + 1} has a name of {len(str(name).strip()):,} characters "
+                f"({quoted(name)}); the limit is {MAX_CSV_NAME_CHARS}."
+            )
+
+
+def _check_cells(frame: pd.DataFrame) -> None:
+    """A DataError for a text cell longer than MAX_CSV_CELL_CHARS (one pass per column)."""
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        lengths = series.astype("string").str.len().fillna(0).to_numpy(dtype=np.int64)
+        if lengths.size and lengths.max() > MAX_CSV_CELL_CHARS:
+            i = int(lengths.argmax())
+            raise DataError(
+                f"Column {quoted(col)} has a cell of {int(lengths[i]):,} characters (row "
+                f"{i + 1}: {quoted(series.iloc[i])}); the limit is {MAX_CSV_CELL_CHARS:,}."
+            )
+
+
+def _number_column(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """For a column of numbers (numeric, or text more than half numbers): its values as
+    float64 (NaN where missing or text) and where a cell spells NaN; None for other columns."""
+    if pd.api.types.is_bool_dtype(series):
+        return None
+    if pd.api.types.is_numeric_dtype(series):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(series), bool)
+    if pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        return None
+    parsed = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    words = series.astype("string").str.strip().str.lower()
+    nan_word = words.isin(_NAN_WORDS).fillna(False).to_numpy(dtype=bool)
+    present = int(series.notna().sum())
+    if (int(np.count_nonzero(~np.isnan(parsed))) + int(nan_word.sum())) * 2 <= present:
+        return None
+    return parsed, nan_word
+
+
+def check_numbers(frame: pd.DataFrame) -> None:
+    """A DataError naming the first column of numbers with a NaN, an infinite value or a
+    value beyond ±MAX_CSV_ABS_VALUE ("row N" counts data rows from 1)."""
+    for col in frame.columns:
+        found = _number_column(frame[col])
+        if found is None:
+            continue
+        values, nan_word = found
+        if nan_word.any():
+            k, i = int(nan_word.sum()), int(np.flatnonzero(nan_word)[0])
+            raise DataError(
+                f"Column {quoted(col)} holds NaN (not a number) in {k} row{'s' if k != 1 else ''} "
+                f"(first at row {i + 1}); numbers must be finite (leave a cell empty when "
+                "its value is missing)."
+            )
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(values) & ~(np.abs(values) <= MAX_CSV_ABS_VALUE)
+        if bad.any():
+            k, i = int(bad.sum()), int(np.flatnonzero(bad)[0])
+            raise _out_of_range(col, k, i + 1, values[i])
+
+
+def _out_of_range(label: object, k: int, row: int, value: float) -> DataError:
+    limit = f"{MAX_CSV_ABS_VALUE:,.0f}"
+    return DataError(
+        f"Column {quoted(label)} has {k} number{'s' if k != 1 else ''} out of range (first "
+        f"at row {row}: {value:.6g}); every number must be finite and within ±{limit}: "
+        "rescale the column or leave it out."
+    )
 
 
 def read_user_csv(data: bytes, name: str = "upload.csv") -> pd.DataFrame:
@@ -169,6 +278,7 @@ def read_user_csv(data: bytes, name: str = "upload.csv") -> pd.DataFrame:
         raise DataError(f"{what} has {n_rows:,} rows; the limit is {MAX_CSV_ROWS:,}.")
     if n_cols > MAX_CSV_COLUMNS:
         raise DataError(f"{what} has {n_cols} columns; the limit is {MAX_CSV_COLUMNS}.")
+    check_numbers(frame)
     return frame
 
 
@@ -220,8 +330,8 @@ def _as_numeric(col: pd.Series, name: str, rows: np.ndarray) -> np.ndarray | Non
         first = _first_row(bad, rows)
         value = col.to_numpy()[np.flatnonzero(bad)[0]]
         raise DataError(
-            f"Column '{name}' has {n_bad} non-numeric value{'s' if n_bad != 1 else ''} "
-            f"(first at row {first}: {value!r})."
+            f"Column {quoted(name)} has {n_bad} non-numeric value{'s' if n_bad != 1 else ''} "
+            f"(first at row {first}: {quoted(value)})."
         )
     return None
 
@@ -245,7 +355,7 @@ def _one_hot_feature(
     message when there are too many ("distinct values", "distinct text values")."""
     if len(categories) > MAX_CATEGORIES:
         raise DataError(
-            f"Column '{label}' has {len(categories)} {what}; it cannot be "
+            f"Column {quoted(label)} has {len(categories)} {what}; it cannot be "
             f"one-hot encoded (limit {MAX_CATEGORIES})."
         )
     # Broadcast comparison: one column per category, no loop over rows.
@@ -263,9 +373,13 @@ def _numeric_feature(
     if inf.any():
         n_inf = int(inf.sum())
         raise DataError(
-            f"Column '{label}' has {n_inf} infinite value{'s' if n_inf != 1 else ''} "
+            f"Column {quoted(label)} has {n_inf} infinite value{'s' if n_inf != 1 else ''} "
             f"(first at row {_first_row(inf, rows)})."
         )
+    far = np.abs(numeric) > MAX_CSV_ABS_VALUE
+    if far.any():
+        i = int(np.flatnonzero(far)[0])
+        raise _out_of_range(label, int(far.sum()), _first_row(far, rows), float(numeric[i]))
     if np.ptp(numeric) == 0:
         return _Feature(label, "dropped", value=_fmt_value(numeric[0]))
     if categorical:
@@ -292,7 +406,7 @@ def _text_feature(series: pd.Series, label: str) -> _Feature:
     values = series.astype(str).to_numpy(dtype=object)  # dates, mixed types: as text
     categories = sorted(pd.unique(values).tolist())
     if len(categories) == 1:
-        return _Feature(label, "dropped", value=repr(categories[0]))
+        return _Feature(label, "dropped", value=quoted(categories[0]))
     return _one_hot_feature(values, label, categories, "distinct text values")
 
 
@@ -315,7 +429,9 @@ def _feature_columns(
 ) -> list[Hashable]:
     """The feature columns asked for (default: all but the target), checked."""
     if target not in columns:
-        raise DataError(f"There is no column '{target}'; the columns are {_quote_list(columns)}.")
+        raise DataError(
+            f"There is no column {quoted(target)}; the columns are {_quote_list(columns)}."
+        )
     if features is None:
         feature_cols = [c for c in columns if c != target]
     else:
@@ -323,7 +439,7 @@ def _feature_columns(
         if unknown:
             raise DataError(f"There is no column {_quote_list(unknown)} in the table.")
         if target in features:
-            raise DataError(f"Column '{target}' is the target; it cannot also be a feature.")
+            raise DataError(f"Column {quoted(target)} is the target; it cannot also be a feature.")
         feature_cols = list(dict.fromkeys(features))
     not_features = [c for c in categorical if c not in feature_cols]
     if not_features:
@@ -331,7 +447,7 @@ def _feature_columns(
             f"Column {_quote_list(not_features)} is marked categorical but is not a feature."
         )
     if not feature_cols:
-        raise DataError(f"There are no feature columns besides the target '{target}'.")
+        raise DataError(f"There are no feature columns besides the target {quoted(target)}.")
     return feature_cols
 
 
@@ -348,7 +464,7 @@ def _complete_rows(used: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, list[s
         worst = used.columns[int(per_col.argmax())]
         if n_missing * 2 > n_total:
             raise DataError(
-                f"{n_missing} of {n_total} rows have a missing value (column '{worst}' has "
+                f"{n_missing} of {n_total} rows have a missing value (column {quoted(worst)} has "
                 f"{int(per_col.max())}); fill them in or leave that column out."
             )
         detail = ", ".join(
@@ -373,7 +489,7 @@ def _binary_target(column: pd.Series, target: str) -> tuple[np.ndarray, object, 
     labels = _sorted_values(values, numeric)
     if len(labels) != 2:
         raise DataError(
-            f"Target column '{target}' has {len(labels)} distinct value"
+            f"Target column {quoted(target)} has {len(labels)} distinct value"
             f"{'s' if len(labels) != 1 else ''}; choose a column with exactly two."
         )
     negative, positive = labels

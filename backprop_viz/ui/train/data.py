@@ -19,7 +19,7 @@ from ...data.admissions import (
     read_admissions_csv,
 )
 from ...data.tabular import binary_columns, read_user_csv
-from ...errors import BackpropVizError
+from ...errors import BackpropVizError, cut
 from ...trainer import (
     SOURCE_LABELS,
     SOURCES,
@@ -102,7 +102,7 @@ def _admissions_data() -> tuple[Dataset | None, Hashable]:
     )
     try:
         if upload is not None:
-            data = _admissions_uploaded(upload.file_id, upload.name, upload.getvalue())
+            data = _admissions_uploaded(upload.file_id, cut(upload.name), upload.getvalue())
             key: Hashable = ("admissions", "upload", upload.file_id)
         else:
             env_path = os.environ.get(ADMISSIONS_ENV, "").strip()
@@ -185,8 +185,9 @@ def _data_csv(state: TrainViewState, spec: TrainSpec) -> tuple[TrainSpec, Datase
     if upload is None:
         st.info("Upload a CSV file with a column of two values to predict.")
         return spec, None, None
+    name = cut(upload.name)  # a browser sends any name: shown cut short wherever it appears
     try:
-        frame = _csv_frame(upload.file_id, upload.name, upload.getvalue())
+        frame = _csv_frame(upload.file_id, name, upload.getvalue())
     except BackpropVizError as exc:
         plain.error(exc)
         return spec, None, None
@@ -194,7 +195,7 @@ def _data_csv(state: TrainViewState, spec: TrainSpec) -> tuple[TrainSpec, Datase
     binary = binary_columns(frame)
     if not binary:
         plain.error(
-            f"No column in {upload.name} has exactly two distinct values, so there is "
+            f"No column in {name} has exactly two distinct values, so there is "
             "nothing binary to predict. Add a 0/1 (or yes/no) column."
         )
         return spec, None, None
@@ -205,7 +206,7 @@ def _data_csv(state: TrainViewState, spec: TrainSpec) -> tuple[TrainSpec, Datase
         key=f"train_target_{upload.file_id}",
     )
     try:
-        data = _csv_dataset(upload.file_id, upload.name, target, test_fraction, data_seed, frame)
+        data = _csv_dataset(upload.file_id, name, target, test_fraction, data_seed, frame)
     except BackpropVizError as exc:
         plain.error(exc)
         return spec, None, None
