@@ -299,7 +299,7 @@ def test_keys_are_the_buttons_shortcuts_and_the_page_names_them(at):
         "step_stage_next": "right",
     }
     legend = " ".join(c.value for c in at.caption)
-    for word in ("→ / ←", "Enter", "U undo", "Home reset"):
+    for word in ("← / → stage", "Enter apply step", "U undo", "Home reset"):
         assert word in legend
 
 

@@ -13,7 +13,7 @@ from .callbacks import on_reset, on_take_steps, on_undo
 from .results import cfg_json_of, compute
 from .state import StepState, config_at, get_state, set_stage
 
-KEYS_LEGEND = "Keys: → / ← next / previous stage · Enter apply step · U undo · Home reset"
+KEYS_LEGEND = "Keys: ← / → stage · Enter apply step · U undo · Home reset"
 HISTORY_KEY = "step_history_view"
 
 # Presenter mode: large type for a room, the sidebar hidden. Selectors are Streamlit's test
@@ -21,9 +21,9 @@ HISTORY_KEY = "step_history_view"
 _PRESENT_CSS = """
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stExpandSidebarButton"] {display: none !important;}
+[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] {display: none !important;}
 .block-container, [data-testid="stMainBlockContainer"] {
-  padding-top: 2.6rem !important; padding-bottom: 1rem !important;
+  padding-top: 0.8rem !important; padding-bottom: 1rem !important;
   max-width: 100% !important;
 }
 [data-testid="stMetricValue"] {font-size: 2.2rem !important; line-height: 1.15 !important;}

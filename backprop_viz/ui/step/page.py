@@ -6,8 +6,6 @@ the everyday layout or in presenter mode; the address follows every change.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import streamlit as st
 
@@ -37,8 +35,9 @@ from .state import CUSTOM, StepState, forget_old_widgets, get_state
 from .widgets import sidebar, stepping, value_controls
 
 
-def _metrics(t: StepTrace, *, hide_after: bool) -> None:
-    row = st.container(horizontal=True)  # one block, not three columns
+def _metrics(t: StepTrace, *, hide_after: bool, stacked: bool = False) -> None:
+    # One block, not three columns; a column of its own in presenter mode.
+    row = st.container(horizontal=not stacked, key="step_metrics")
     row.metric("Output ŷ", vec_text(t.output[0]))
     row.metric("Error y − ŷ", vec_text(t.error[0]))
     if hide_after:  # the loss after the step would answer the quiz
@@ -105,21 +104,26 @@ def _everyday(
 def _presenter(
     state: StepState, comp: Computed, cfg_json: str, q: Question | None, hold: bool
 ) -> None:
-    """The essentials in large type: metrics, the diagram, the stage's equation, buttons."""
-    _metrics(comp.trace, hide_after=hold)
+    """The essentials in large type: the diagram with the metrics beside it, the stage's
+    equation under it, the buttons above (drawn outside this fragment)."""
     if state.quiz:
         quiz_panel(state, q)
     big = presenter_figure(cfg_json)
-    if hold and q is not None:
-        _forward_only(comp, q, big)
-    else:
-        diagram(state, replace(comp, figure=big))
-    stage = next((s for s in comp.stages if s.key == state.stage), comp.stages[-1])
-    if hold:
-        stage = next(s for s in comp.stages if s.key == forward_stage(stage_keys(big)))
+    keys = stage_keys(big)
+    picture, numbers = st.columns([3.3, 1], gap="small")
+    with numbers:
+        _metrics(comp.trace, hide_after=hold, stacked=True)
+    with picture:
+        if hold and q is not None:
+            shown = forward_stage(keys)
+            _forward_only(comp, q, big)
+        else:
+            # No stage slider here: the ◀ ▶ buttons and the arrow keys step through stages.
+            shown = state.stage if state.stage in keys else keys[-1]
+            show_figure(diagram_at(big, shown, None), key="step_diagram")
+    stage = next(s for s in comp.stages if s.key == shown)
     with st.container(key="step_stage_equation"):
-        st.markdown(f"**{stage.title}**")
-        st.latex(stage.latex)
+        st.latex(stage.latex)  # the diagram's title names the stage
     with st.expander("Inputs, targets and η"):
         value_controls(state)
 
