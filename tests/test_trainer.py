@@ -248,3 +248,64 @@ def test_durations_are_said_as_a_person_says_them():
         "60 minutes",
         "2 hours",
     ]
+
+
+# --- live training: a fresh run, chunks, the time they take ---------------------------------
+
+
+def test_a_fresh_run_is_the_untrained_network_at_epoch_0():
+    from backprop_viz.trainer.runs import fresh_run
+
+    data = dataset_2d(XOR)
+    run = fresh_run(XOR, data)
+    assert run.epochs_run == 0 and run.segments == ()
+    trained = start_run(XOR, data)
+    for w, w0 in zip(run.network.weights, trained.initial.weights, strict=True):
+        np.testing.assert_array_equal(w, w0)
+    assert [c.epochs for c in run.checkpoints] == [0]
+
+
+def test_live_chunks_add_up_to_one_batch_run():
+    """Chunks of a batch run (no shuffling) give the same histories as one run: each
+    chunk goes on from the last parameters."""
+    from backprop_viz.trainer.live import train_chunk
+    from backprop_viz.trainer.runs import fresh_run
+
+    spec = XOR.with_changes(epochs=120)
+    data = dataset_2d(spec)
+    run, rate = fresh_run(spec, data), None
+    sizes = []
+    while run.epochs_run < spec.epochs:
+        chunk = train_chunk(run, data, rate, budget=0.0005)
+        sizes.append(chunk.epochs)
+        run, rate = chunk.run, chunk.seconds_per_epoch
+    assert len(sizes) > 2 and sum(sizes) == 120
+    assert run.segments == (120,)  # one segment, however many chunks
+    assert len(run.checkpoints) == len(sizes) + 1  # one per chunk, plus epoch 0
+    whole = start_run(spec, data)
+    np.testing.assert_allclose(run.loss_history, whole.loss_history, rtol=1e-12)
+    np.testing.assert_allclose(run.test_accuracy_history, whole.test_accuracy_history)
+
+
+def test_chunk_size_follows_the_measured_time():
+    from backprop_viz.limits import TRAIN_LIVE_MAX_CHUNK_EPOCHS
+    from backprop_viz.trainer.live import chunk_epochs
+
+    assert chunk_epochs(0.001, 10_000, budget=0.08) == 80
+    assert chunk_epochs(0.001, 30, budget=0.08) == 30  # no further than the run goes
+    assert chunk_epochs(1.0, 100, budget=0.08) == 1  # at least one
+    assert chunk_epochs(1e-9, 10**6, budget=0.08) == TRAIN_LIVE_MAX_CHUNK_EPOCHS
+
+
+def test_checkpoint_plan_with_one_keeps_the_last_epoch():
+    assert checkpoint_plan(50, 1) == [49]
+    assert checkpoint_plan(50, 3) == [0, 24, 49]
+
+
+def test_accuracies_count_records_on_the_right_side():
+    from backprop_viz.trainer.runs import accuracies
+
+    data = dataset_2d(XOR)
+    run = start_run(XOR, data)
+    train_acc, test_acc = accuracies(run.network, data)
+    assert train_acc == pytest.approx(run.accuracy) and test_acc == pytest.approx(run.test_accuracy)

@@ -204,3 +204,108 @@ def test_the_trained_network_diagram_has_room_for_long_input_names(lesson):
     labels = next(d for d in fig["data"] if d.get("name") == "units")["text"]
     assert labels[:6] == list(data.feature_names)
     assert "900 epochs" in fig["layout"]["title"]["text"]
+
+
+# --- every unit's picture, and the still figures of live training --------------------------
+
+
+def by_hand(run, point):
+    """Every layer's activations at one point, written out: tanh hidden layers, a sigmoid
+    output (the 2-D presets' network), from the run's parameters."""
+    a = np.asarray(point, dtype=float)
+    out = []
+    for i, (w, b) in enumerate(zip(run.network.weights, run.network.biases, strict=True)):
+        h = a @ w + b
+        a = 1 / (1 + np.exp(-h)) if i == len(run.network.weights) - 1 else np.tanh(h)
+        out.append(a)
+    return out
+
+
+def test_every_units_picture_is_that_units_output_at_each_grid_point(spirals):
+    run, data = spirals
+    figure = training_figures(run, data)["units"]
+    heatmaps = [t for t in figure["data"] if t["type"] == "heatmap"]
+    assert len(heatmaps) == 8 + 8 + 1  # every hidden unit and the output
+    axis = decode(heatmaps[0]["x"])
+    rng = np.random.default_rng(3)
+    for row, col in rng.integers(0, len(axis), size=(5, 2)):
+        expected = np.concatenate(by_hand(run, [axis[col], axis[row]]))
+        got = [decode(t["z"])[row, col] for t in heatmaps]
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    # Hover names the unit; the last picture is the output ŷ, on the boundary's 0..1 scale.
+    assert "a¹₁" in heatmaps[0]["hovertemplate"] and "a²₈" in heatmaps[15]["hovertemplate"]
+    assert "ŷ₁" in heatmaps[-1]["hovertemplate"]
+    assert (heatmaps[-1]["zmin"], heatmaps[-1]["zmax"]) == (0.0, 1.0)
+    assert (heatmaps[0]["zmin"], heatmaps[0]["zmax"]) == (-1.0, 1.0)  # tanh
+    go.Figure(figure)  # valid Plotly
+
+
+def test_unit_pictures_are_laid_out_like_the_network(spirals):
+    run, data = spirals
+    figure = training_figures(run, data)["units"]
+    layout = figure["layout"]
+    heatmaps = figure["data"]
+    domains = [
+        (layout[f"xaxis{t['xaxis'][1:]}"]["domain"], layout[f"yaxis{t['yaxis'][1:]}"]["domain"])
+        for t in heatmaps
+    ]
+    # One column per layer, left to right; the lone output unit centred vertically.
+    columns = [round(d[0][0], 6) for d in domains]
+    assert len(set(columns[:8])) == len(set(columns[8:16])) == 1
+    assert columns[0] < columns[8] < columns[16]
+    tops = [d[1][1] for d in domains[:8]]
+    assert tops == sorted(tops, reverse=True)  # the first unit on top, as in the diagram
+    output_mid = sum(domains[16][1]) / 2
+    assert abs(output_mid - 0.5) < 0.07
+    titles = [a["text"] for a in layout["annotations"]]
+    assert titles == ["hidden 1", "hidden 2", "output"]
+
+
+def test_the_output_picture_agrees_with_the_decision_boundary(xor):
+    run, data = xor
+    figures = training_figures(run, data)
+    boundary = decode(figures["boundary"]["data"][0]["z"])  # 0..LEVELS, quantized ŷ
+    b_axis = decode(figures["boundary"]["data"][0]["x"])
+    out = figures["units"]["data"][-1]
+    u_axis = decode(out["x"])
+    z = decode(out["z"])
+    # The two grids differ; compare at the boundary cell nearest a unit-grid corner point.
+    for r, c in [(0, 0), (len(u_axis) - 1, 0), (5, 17)]:
+        br = int(np.argmin(np.abs(b_axis - u_axis[r])))
+        bc = int(np.argmin(np.abs(b_axis - u_axis[c])))
+        if abs(b_axis[br] - u_axis[r]) < 1e-9 and abs(b_axis[bc] - u_axis[c]) < 1e-9:
+            assert abs(boundary[br, bc] / LEVELS - z[r, c]) <= 0.5 / LEVELS + 1e-6
+    assert np.all((z >= 0) & (z <= 1))
+
+
+def test_live_figures_are_still_and_small(spirals):
+    from backprop_viz.figures.training import live_figures
+
+    run, data = spirals
+    figures = live_figures(run, data)
+    assert set(figures) == {"loss", "accuracy", "network", "boundary", "units"}
+    for name, figure in figures.items():
+        assert "frames" not in figure, name
+        assert "sliders" not in figure["layout"] and "updatemenus" not in figure["layout"]
+        go.Figure(figure)
+    total = sum(len(pio.to_json(f, validate=False)) for f in figures.values())
+    assert total < 200 * 1024, total
+    # The boundary is the network now: its one heatmap is the output after the last epoch.
+    z = decode(figures["boundary"]["data"][0]["z"])
+    full = decode(training_figures(run, data)["boundary"]["data"][0]["z"])
+    np.testing.assert_array_equal(z, full)
+
+
+def test_a_changed_weight_changes_every_picture_downstream_and_none_upstream(spirals):
+    from backprop_viz.figures.training import unit_pictures
+    from backprop_viz.trainer.runs import with_weight
+
+    run, data = spirals
+    before = [decode(t["z"]) for t in unit_pictures(run.network, data)["data"]]
+    changed = with_weight(run, 1, 2, 5, 3.0)  # a¹₃ → a²₆
+    after = [decode(t["z"]) for t in unit_pictures(changed.network, data)["data"]]
+    same = [np.array_equal(b, a) for b, a in zip(before, after, strict=True)]
+    assert all(same[:8])  # the first hidden layer is upstream
+    assert same[8:16] == [True] * 5 + [False] + [True] * 2  # only a²₆ in the second
+    assert not same[16]  # and the output
+    assert run.network.weights[1][2, 5] != 3.0  # the run itself is untouched

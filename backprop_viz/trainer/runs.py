@@ -288,7 +288,8 @@ def accuracies(network: Network, data: Dataset) -> tuple[float, float | None]:
     class 1: how a network with a weight changed by hand does."""
 
     def share(x: Array, y: Array) -> float:
-        return float(np.mean((network.predict(x) > 0.5) == (y > 0.5)))
+        predicted = network.predict(x) > 0.5
+        return float(np.mean(predicted == (np.reshape(y, predicted.shape) > 0.5)))
 
     test = share(data.X_test, data.y_test) if len(data.y_test) else None
     return share(data.X_train, data.y_train), test
