@@ -3,6 +3,7 @@ upload, divergence, continuing and resetting, and no training on reruns that did
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from backprop_viz.trainer import PRESETS, TRAIN_MAX_FRAMES
 from backprop_viz.ui.train.state import KEY
 from tests.lesson_facts import LESSON_CSV, PRINTED, needs_lesson_csv
 
+APP = Path(__file__).resolve().parents[1] / "app.py"
 SCRIPT = "from backprop_viz.ui.train.page import render_train_view\nrender_train_view()"
 
 
@@ -332,3 +334,195 @@ def test_a_progress_bar_appears_only_once_work_takes_a_while(monkeypatch):
         (1.0, "Training: epoch 100 of 100"),
         "emptied",
     ]
+
+
+# --- opening on a result, training live, refused values ------------------------------------
+
+
+def metric_int(at: AppTest, label: str) -> int:
+    return int(metric(at, label).replace(",", ""))
+
+
+def test_the_first_visit_opens_on_the_trained_preset(at):
+    # No click: the default preset (the lesson's run) is already trained and drawn.
+    assert metric(at, "Epochs") == "900"
+    assert at.session_state[KEY].run.epochs_run == 900
+    assert len(charts(at)) >= 3
+    assert not [i for i in at.info if "press" in str(i.value)]
+
+
+def start_live(at: AppTest, preset: str = "spirals") -> AppTest:
+    load_preset(at, preset)
+    at.button(key="train_button_live").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_train_live_advances_a_chunk_per_rerun_from_epoch_0(at):
+    start_live(at)
+    state = at.session_state[KEY]
+    assert state.live
+    first = metric_int(at, "Epochs")
+    assert 0 < first < 1000  # started again from an untrained network
+    assert f"Training live: epoch {first:,} of 1,000" in texts(at.caption)
+    seen = [first]
+    for _ in range(3):
+        at.run()  # what the fragment's timer does in the browser
+        seen.append(metric_int(at, "Epochs"))
+    assert seen == sorted(seen) and len(set(seen)) == 4, seen
+    # Live figures are still: no frames to download on every chunk.
+    assert all("frames" not in c for c in charts(at))
+    assert at.button(key="train_button_pause")
+    assert at.button(key="train_button_more").disabled
+
+
+def test_pause_stops_training_and_brings_back_the_replay(at):
+    start_live(at)
+    at.button(key="train_button_pause").click().run()
+    state = at.session_state[KEY]
+    assert not state.live
+    epochs = metric_int(at, "Epochs")
+    at.run()
+    at.run()
+    assert metric_int(at, "Epochs") == epochs  # paused: no more chunks
+    loss = charts(at)[0]
+    assert len(loss["frames"]) >= 2  # Play over the frames so far
+    # ▶ Train live goes on from the paused run, not from epoch 0.
+    at.button(key="train_button_live").click().run()
+    assert metric_int(at, "Epochs") > epochs
+
+
+def test_step_one_epoch_goes_on_by_exactly_one(at):
+    start_live(at)
+    at.button(key="train_button_pause").click().run()
+    epochs = metric_int(at, "Epochs")
+    at.button(key="train_button_step").click().run()
+    assert metric_int(at, "Epochs") == epochs + 1
+    assert not at.session_state[KEY].live
+
+
+def test_live_training_runs_to_the_epochs_set_then_shows_the_replay(at):
+    start_live(at, "blobs")  # 100 epochs: a chunk or two
+    for _ in range(20):
+        if not at.session_state[KEY].live:
+            break
+        at.run()
+    assert not at.session_state[KEY].live
+    assert metric(at, "Epochs") == "100"
+    assert float(metric(at, "Test accuracy")) >= PRESETS["blobs"].min_test_accuracy
+    assert len(charts(at)[0]["frames"]) >= 2
+    assert at.button(key="train_button_live")  # ready to train live again
+
+
+def test_a_setting_changed_while_live_restarts_with_a_notice(at):
+    start_live(at)
+    at.run()
+    assert metric_int(at, "Epochs") > 0
+    by_key(at.number_input, "seed").set_value(7).run()
+    state = at.session_state[KEY]
+    assert state.live and state.run.spec.seed == 7
+    assert "started again from epoch 0 with the new settings" in texts(at.info)
+    assert metric_int(at, "Epochs") < 400  # the fresh run's first chunk or so
+
+
+def test_settings_that_cannot_train_stop_live_training_with_a_notice(at):
+    start_live(at)
+    by_key(at.number_input, "epochs").set_value(0).run()
+    assert not at.session_state[KEY].live
+    assert "Training live stopped" in texts(at.info)
+    assert "Epochs must be from 1 to 20,000." in texts(at.error)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("epochs", 0, "Epochs must be from 1 to 20,000."),
+        ("epochs", 20001, "Epochs must be from 1 to 20,000."),
+        ("layers", 5, "Hidden layers must be from 0 to 4."),
+        ("layers", -1, "Hidden layers must be from 0 to 4."),
+        ("units0", 17, "Each hidden layer has from 1 to 16 units."),
+        ("units0", 0, "Each hidden layer has from 1 to 16 units."),
+        ("seed", -1, "The seed must be a whole number from 0 to"),
+    ],
+)
+def test_a_refused_value_stays_on_screen_with_its_message_and_nothing_trains(
+    at, name, value, message
+):
+    run = at.session_state[KEY].run
+    box = by_key(at.number_input, name)
+    box.set_value(value).run()
+    assert not at.exception
+    assert by_key(at.number_input, name).value == value  # what is shown...
+    assert message in texts(at.error)  # ...is said to be refused
+    for button in ("train_button_train", "train_button_live", "train_button_step"):
+        assert at.button(key=button).disabled, button
+    assert at.session_state[KEY].run is run
+
+
+def test_more_epochs_out_of_range_is_refused_with_a_message(at):
+    at.number_input(key="train_more_n").set_value(0).run()
+    assert "N must be from 1 to 20,000 more epochs." in texts(at.error)
+    assert at.button(key="train_button_more").disabled
+
+
+def test_a_train_cut_short_says_so_on_the_next_run(at):
+    # What leaving the page mid-Train leaves behind: the request started, never finished.
+    at.session_state[KEY].training = "train"
+    at.run()
+    assert "Training was cut short before it finished" in texts(at.error)
+    assert at.session_state[KEY].training is None
+
+
+def go_to(at: AppTest, url_path: str) -> AppTest:
+    """Show the app's page registered under `url_path`, as its navigation link does.
+
+    AppTest.switch_page takes page files; the app's pages are functions, registered by
+    st.navigation under a hash of their url_path, so the test names the page by that hash.
+    """
+    pages = at._registered_pages
+    at._page_hash = next(h for h, p in pages.items() if p.get("url_pathname") == url_path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_live_run_survives_leaving_the_page_and_goes_on_when_shown_again(monkeypatch):
+    monkeypatch.delenv(ADMISSIONS_ENV, raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    go_to(at, "training")
+    start_live(at)
+    at.run()
+    epochs = metric_int(at, "Epochs")
+    go_to(at, "")  # the step page: the training page's fragment is not drawn
+    assert not [t for t in at.title if t.value == "Training"]
+    state = at.session_state[KEY]
+    assert state.live and state.run.epochs_run == epochs  # kept, not trained while away
+    go_to(at, "training")
+    assert at.session_state[KEY].live
+    assert metric_int(at, "Epochs") > epochs  # it goes on where it was
+    assert "Training live: epoch" in texts(at.caption)
+
+
+def test_changing_a_weight_by_hand_redraws_every_picture_downstream(at):
+    load_preset(at, "xor")
+    before = {c["layout"]["title"]["text"]: c for c in charts(at)}
+    # The 2-4-1 network's edges: eight into the hidden layer, then a₁ → ŷ₁ (index 8).
+    at.selectbox(key="train_edit_weight").set_value(8).run()
+    value_box = [n for n in at.number_input if n.key.startswith("train_edit_value_8_")]
+    value_box[0].set_value(5.0).run()
+    assert not at.exception
+    state = at.session_state[KEY]
+    assert state.run.network.weights[1][0, 0] == 5.0
+    assert "You set w(a₁ → ŷ₁)" in texts(at.caption)
+    after = {c["layout"]["title"]["text"]: c for c in charts(at)}
+    units = next(v for k, v in after.items() if k.startswith("What every unit"))
+    old = next(v for k, v in before.items() if k.startswith("What every unit"))
+    # The hidden pictures are upstream of the weight; the output's picture changes.
+    assert units["data"][0]["z"] == old["data"][0]["z"]
+    assert units["data"][-1]["z"] != old["data"][-1]["z"]
+    # A value out of range is refused with a message, the weight kept.
+    value_box = [n for n in at.number_input if n.key.startswith("train_edit_value_8_")]
+    value_box[0].set_value(5000.0).run()
+    assert "A weight must lie between" in texts(at.error)
+    assert at.session_state[KEY].run.network.weights[1][0, 0] == 5.0
