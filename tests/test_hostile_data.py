@@ -2,6 +2,7 @@
 user's CSV takes (the training page's two uploads, `train --data`, the admissions reader, the
 user-CSV reader and encoder) refuses them at once, with one short message naming the column."""
 
+import json
 import re
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from backprop_viz.limits import (
     MAX_ECHO_CHARS,
     MAX_QUOTE_CHARS,
 )
+from backprop_viz.ui.step.grid import cell_number
 
 ROOT = Path(__file__).resolve().parents[1]
 HUGE = "x" * 4_000_000  # the reported 4,000,000-character cell
@@ -302,3 +304,123 @@ def test_a_long_upload_name_is_shown_cut(page):
     assert not page.exception and not page.error
     caption = next(c.value for c in page.caption if "rows" in c.value)
     assert "nnnnn…" in caption and "https://" not in caption and len(caption) < 200
+
+
+# --- item 9: numbers typed into the step page's weight grid --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("1e3", 1000.0),  # once 13: the browser's number cell drops the "e"
+        ("1e308", 1e308),  # once 1308; the page then refuses it as out of range
+        ("-2.5E-1", -0.25),
+        (" .5 ", 0.5),
+        ("−0.5", -0.5),  # the minus sign the page itself writes
+        ("7", 7.0),
+        (0.75, 0.75),  # a number cell's value, as before
+        (3, 3.0),
+    ],
+)
+def test_a_grid_cell_reads_what_was_typed(typed, number):
+    assert cell_number(typed) == (number, None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        (None, "empty"),
+        ("  ", "empty"),
+        (float("nan"), "empty"),
+        ("abc", "not a number: 'abc'; type one such as -0.25 or 1e3"),
+        ("1,5", "not a number: '1,5'"),
+        ("0x10", "not a number"),
+        ("1_000", "not a number"),
+        ("nan", "not a number: 'nan'"),
+        ("inf", "not a number: 'inf'"),
+        ("1e400", "not a finite number: '1e400'"),
+        (float("inf"), "not a finite number: 'inf'"),
+        (True, "not a number"),
+        (HUGE, "not a number: " + quoted(HUGE)),
+    ],
+)
+def test_a_grid_cell_refuses_what_is_not_a_finite_number(typed, problem):
+    number, found = cell_number(typed)
+    assert number is None and found.startswith(problem)
+    assert len(found) < 100
+
+
+STEP_STATE = "step_view_state"
+
+
+@pytest.fixture
+def step_page() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+
+
+def type_in_cell(app: AppTest, layer: int, row: int, column: str, text: object) -> AppTest:
+    key = app.session_state[STEP_STATE].key(f"grid{layer}")
+    app.session_state[key] = {
+        "edited_rows": {row: {column: text}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    return app.run()
+
+
+def test_typing_1e3_in_a_weight_cell_sets_the_weight_to_1000(step_page):
+    type_in_cell(step_page, 1, 0, "→ ŷ₁", "1e3")
+    assert not step_page.exception and not step_page.error
+    assert step_page.session_state[STEP_STATE].cfg["weights"][1] == [[1000.0], [-0.3]]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e308", "Weights and biases must lie between −1000 and 1000."),
+        ("-1e4", "Weights and biases must lie between −1000 and 1000."),
+        ("1e400", "is not a finite number: '1e400'."),
+        ("1e3x", "is not a number: '1e3x'"),
+        (HUGE, "is not a number: 'xxxx"),
+    ],
+)
+def test_a_refused_weight_cell_keeps_the_last_valid_weights_and_says_why(step_page, typed, message):
+    type_in_cell(step_page, 1, 0, "→ ŷ₁", "0.25")  # a valid edit first: the last valid state
+    type_in_cell(step_page, 1, 0, "→ ŷ₁", typed)
+    assert not step_page.exception
+    (error,) = step_page.error
+    assert message in re.sub(r"\\(.)", r"\1", error.value)
+    assert len(error.value) < 2 * MAX_ECHO_CHARS
+    assert step_page.session_state[STEP_STATE].cfg["weights"][1] == [[0.25], [-0.3]]
+
+
+def test_the_weight_grid_cells_are_text_so_an_exponent_arrives_whole():
+    def script():
+        from backprop_viz.ui.step.grid import weight_grid
+        from backprop_viz.ui.step.state import get_state
+
+        weight_grid(get_state(), 1)
+
+    app = AppTest.from_function(script).run()
+    (grid,) = app.dataframe
+    columns = json.loads(grid.proto.columns)
+    assert columns["→ ŷ₁"]["type_config"] == {"type": "text"}
+    assert grid.value["→ ŷ₁"].tolist() == ["0.1", "-0.3"]
+
+
+# --- item 9 on the command line: 1e9 where a whole number is expected --------------------
+
+
+@pytest.mark.parametrize("flag", ["--epochs", "--hidden", "--batch-size", "--seed"])
+def test_train_refuses_1e9_for_a_whole_number_in_one_line(capsys, monkeypatch, flag):
+    import backprop_viz.cli as cli
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(cli, "run_lesson", forbidden)
+    with pytest.raises(SystemExit) as info:
+        main(["train", flag, "1e9"])
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and out == ""
+    assert err.count("\n") == 1 and f"argument {flag}: invalid int value: '1e9'" in err

@@ -49,6 +49,7 @@ from ..limits import (
     MAX_CSV_HEADER_CHARS,
     MAX_CSV_NAME_CHARS,
     MAX_CSV_ROWS,
+    MAX_ECHO_CHARS,
     MAX_FEATURES,
     MIN_DATA_ROWS,
 )
@@ -60,7 +61,6 @@ _NAN_WORDS = frozenset({"nan", "-nan", "+nan"})
 _MISSING_WORDS = sorted(
     {"", "#N/A", "#N/A N/A", "#NA", "<NA>", "N/A", "NA", "NULL", "None", "n/a", "null"}
 )
-_DETAIL_CHARS = 120  # a parser's own message, which may quote a piece of the file
 
 
 def _size_text(n_bytes: int) -> str:
@@ -130,7 +130,9 @@ def _parse_error_detail(exc: Exception) -> str:
     if m:
         expected, line, saw = m.groups()
         return f"line {line} has {saw} fields but the header has {expected}"
-    return cut(msg.split("C error: ")[-1].rstrip("."), _DETAIL_CHARS) or "unknown parser error"
+    # A parser's own message may quote a piece of the file: half a message at most.
+    detail = cut(msg.split("C error: ")[-1].rstrip("."), MAX_ECHO_CHARS // 2)
+    return detail or "unknown parser error"
 
 
 def parse_csv_text(text: str, what: str) -> pd.DataFrame:
@@ -147,7 +149,8 @@ def parse_csv_text(text: str, what: str) -> pd.DataFrame:
     try:
         header = next(csv.reader([header_line], delimiter=delimiter), [])
     except csv.Error as exc:
-        raise DataError(f"{what}'s header row could not be read ({cut(exc, 80)}).") from None
+        detail = cut(exc, MAX_ECHO_CHARS // 2)
+        raise DataError(f"{what}'s header row could not be read ({detail}).") from None
     _check_names(header, what)
     # pandas would silently rename a repeated name to "name.1": catch it on the raw header.
     counts = Counter(h.strip() for h in header)

@@ -1,9 +1,15 @@
 """The step page's weight grids: a layer's weights (and biases) as a table, and the edits
-made in it read back into one proposed configuration."""
+made in it read back into one proposed configuration.
+
+The cells are text, read here: a number cell's editor in the browser keeps only digits, a
+point and a minus, so a typed 1e3 arrived as 13 and 1e308 as 1308. Typed as text, 1e3 is 1000,
+and anything that is not a plain decimal number is refused with a message.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -11,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from ...core.params import ParamRef
+from ...errors import quoted
 from ...explain.notation import unit_names
 from .edits import Config
 from .state import StepState, propose
@@ -29,6 +36,31 @@ def grid_frame(cfg: Config, layer: int) -> pd.DataFrame:
     return pd.DataFrame(data, index=rows, columns=cols)
 
 
+# A plain decimal number, optionally with an exponent: 0.5, -2, .25, 1e3, 2.5E-3.
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def cell_number(value: object) -> tuple[float | None, str | None]:
+    """A grid cell's typed value as a number, or None and what is wrong with it ("empty",
+    "not a number …", "not a finite number …"). Text is read in full: 1e3 is 1000."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None, "empty"
+    if isinstance(value, bool):
+        return None, f"not a number: {quoted(value)}"
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+    else:
+        text = str(value).strip().replace("\u2212", "-")  # the page itself writes − for minus
+        if not text:
+            return None, "empty"
+        if not _NUMBER.fullmatch(text):
+            return None, f"not a number: {quoted(value)}; type one such as -0.25 or 1e3"
+        number = float(text)
+    if not math.isfinite(number):
+        return None, f"not a finite number: {quoted(value)}"
+    return number, None
+
+
 def edited_grid(base: pd.DataFrame, edits: Any) -> tuple[np.ndarray, str | None]:
     """The grid's values after the editor's edits, and a message for an empty/bad cell."""
     values = base.to_numpy(copy=True)
@@ -37,18 +69,19 @@ def edited_grid(base: pd.DataFrame, edits: Any) -> tuple[np.ndarray, str | None]
         for c, v in changes.items():
             ci = base.columns.get_loc(c) if not isinstance(c, int) else c
             ri = int(r)
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                return values, (
-                    f"Empty cell (row {base.index[ri]}, column {base.columns[ci]}): type a number."
-                )
-            try:
-                values[ri, ci] = float(v)
-            except (TypeError, ValueError):
-                return (
-                    values,
-                    f"Cell (row {base.index[ri]}, column {base.columns[ci]}) is not a number.",
-                )
+            where = f"row {base.index[ri]}, column {base.columns[ci]}"
+            number, problem = cell_number(v)
+            if problem == "empty":
+                return values, f"Empty cell ({where}): type a number."
+            if problem:
+                return values, f"Cell ({where}) is {problem}."
+            values[ri, ci] = number
     return values, None
+
+
+def grid_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The grid as the editor shows it: each value as text, to 6 significant digits."""
+    return frame.map(lambda v: f"{v:.6g}")
 
 
 def collect_grid_edits(state: StepState) -> None:
@@ -94,3 +127,14 @@ def collect_grid_edits(state: StepState) -> None:
 
 
 # --- drawing -------------------------------------------------------------------------------
+
+
+def weight_grid(state: StepState, layer: int) -> None:
+    """One layer's editable grid, its cells text (see the module's docstring)."""
+    frame = grid_frame(state.grid_base or state.cfg, layer)
+    st.data_editor(
+        grid_text(frame),
+        key=state.key(f"grid{layer}"),
+        width="stretch",
+        column_config={c: st.column_config.TextColumn(c) for c in frame.columns},
+    )
