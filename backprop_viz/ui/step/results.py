@@ -66,7 +66,7 @@ def compute(cfg_json: str) -> Computed:
 
 
 PRESENT_TEXT_SCALE = 1.7  # presenter mode: diagram labels and unit text at >= 18 px
-PRESENT_HEIGHT = 540  # presenter mode: the diagram, metrics and equation fit 1280 x 720
+PRESENT_HEIGHT = 500  # presenter mode: the diagram, metrics and equation fit 1280 x 720
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
