@@ -526,3 +526,21 @@ def test_changing_a_weight_by_hand_redraws_every_picture_downstream(at):
     value_box[0].set_value(5000.0).run()
     assert "A weight must lie between" in texts(at.error)
     assert at.session_state[KEY].run.network.weights[1][0, 0] == 5.0
+
+
+def test_scientific_notation_in_the_epochs_box_is_read_as_typed_and_refused(at):
+    # "1e9" typed in the box arrives as 10⁹: refused with a message, never read as 1.
+    by_key(at.number_input, "epochs").set_value(1e9).run()
+    assert "Epochs must be from 1 to 20,000." in texts(at.error)
+    assert at.button(key="train_button_train").disabled
+    by_key(at.number_input, "epochs").set_value(2e3).run()
+    assert not at.error
+    assert at.session_state[KEY].spec.epochs == 2000
+
+
+def test_the_preset_note_follows_the_settings_in_the_same_rerun(at):
+    load_preset(at, "xor")
+    assert PRESETS["xor"].note in texts(at.caption)
+    by_key(at.number_input, "epochs").set_value(301).run()
+    assert "Changed from this preset." in texts(at.caption)
+    assert PRESETS["xor"].note not in texts(at.caption)

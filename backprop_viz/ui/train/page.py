@@ -30,7 +30,13 @@ from .runs import (
 )
 from .sections import results
 from .state import TrainViewState, get_state
-from .widgets import buttons, network_controls, preset_control, training_controls
+from .widgets import (
+    buttons,
+    network_controls,
+    preset_control,
+    preset_note,
+    training_controls,
+)
 
 INTERRUPTED = (
     "Training was cut short before it finished (the page was left, or another control "
@@ -107,10 +113,11 @@ def render_train_view() -> None:
         slot = st.empty()  # the progress bar, above the results
     with controls:
         spec = state.spec
-        preset_control(state, spec)
+        note = preset_control(state)
         spec, data, data_key = data_controls(state, spec)
         spec = network_controls(state, spec)
         spec = training_controls(state, spec)
+        preset_note(state, spec, note)
         state.spec, state.data_key = spec, data_key
         ok = data is not None and not problems(spec)
         # A button only records its request; the work happens here, before the buttons

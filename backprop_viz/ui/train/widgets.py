@@ -3,6 +3,8 @@ settings and the buttons (which only record a request; the page does the work)."
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from ...core.activations import ACTIVATIONS
@@ -25,8 +27,8 @@ def _on_preset(key: str) -> None:
     load_preset(get_state(), st.session_state[key])
 
 
-def preset_control(state: TrainViewState, spec: TrainSpec) -> None:
-    """The Preset box, with the preset's note while the settings are still its own."""
+def preset_control(state: TrainViewState) -> Any:
+    """The Preset box; returns the place under it for `preset_note`."""
     options = [CUSTOM, *PRESETS]
     key = state.key("preset")
     st.selectbox(
@@ -37,14 +39,20 @@ def preset_control(state: TrainViewState, spec: TrainSpec) -> None:
         key=key,
         on_change=_on_preset,
         args=(key,),
-        help="Load settings known to train well; then press Train.",
+        help="Loads settings known to train well, trained; ▶ Train live to watch them learn.",
     )
+    return st.empty()
+
+
+def preset_note(state: TrainViewState, spec: TrainSpec, place: Any) -> None:
+    """Under the Preset box: the preset's note while the settings shown (read after every
+    control, so never one rerun late) are still its own."""
     if state.preset != CUSTOM:
         preset = PRESETS[state.preset]
         if spec.normalized() == preset.spec.normalized():
-            st.caption(preset.note)
+            place.caption(preset.note)
         else:
-            st.caption("Changed from this preset.")
+            place.caption("Changed from this preset.")
 
 
 def _hidden_layers(state: TrainViewState, spec: TrainSpec) -> tuple[int, ...]:
@@ -142,10 +150,12 @@ def training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
         key=state.key("lr"),
     )
     # Unbounded boxes, checked by `problems`: an out-of-range value is said, not hidden.
+    # A float box reads "1e9" as 10⁹ (and `problems` refuses it); an int box reads 1.
     epochs = c2.number_input(
         "Epochs",
-        value=int(spec.epochs),
-        step=100,
+        value=float(spec.epochs),
+        step=100.0,
+        format="%.0f",
         key=state.key("epochs"),
         help=f"From 1 to {TRAIN_MAX_EPOCHS_PER_RUN:,}: how far Train and Train live go.",
     )
@@ -173,7 +183,7 @@ def training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
     )
     spec = spec.with_changes(
         learning_rate=float(lr) if lr is not None else float("nan"),
-        epochs=int(epochs),
+        epochs=whole(epochs),
         mode=mode,
         batch_size=int(batch_size),
         seed=int(seed),
@@ -184,6 +194,16 @@ def training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
     return spec
 
 
+def whole(value: float | int | None) -> float | int:
+    """A box's number as an int when it is a whole number (checks then accept it), as it
+    is otherwise (checks refuse it with a message)."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _request(what: str) -> None:
     state = get_state()
     state.request = what
@@ -191,7 +211,7 @@ def _request(what: str) -> None:
         stop_live(state)  # at once: the live part must not train another chunk
     if what in ("step", "reset"):
         stop_live(state)
-    more = st.session_state.get("train_more_n", state.more_epochs)
+    more = whole(st.session_state.get("train_more_n", state.more_epochs))
     if is_whole(more) and 1 <= more <= TRAIN_MAX_EPOCHS_PER_RUN:
         state.more_epochs = int(more)
 
