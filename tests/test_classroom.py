@@ -370,3 +370,37 @@ def test_history_shows_any_earlier_step_whole_and_back_to_now(at):
     assert state(at).losses[3] == want.loss_before
     at.button(key="step_history_now").click().run()
     assert state(at).viewing is None
+
+
+# --- presenter mode and the script --------------------------------------------------------
+
+
+def test_presenter_mode_keeps_the_essentials_and_hides_the_rest():
+    app = open_page({"present": "1", "stage": "delta-out"})
+    no_exception(app)
+    assert state(app).present
+    assert not app.get("arrow_data_frame") and not app.sidebar.children  # no weight grids
+    assert not app.selectbox  # no example, shape, control or chain-rule pickers
+    assert not app.get("segmented_control")  # no sections
+    assert [m.label for m in app.metric] == ["Output ŷ", "Error y − ŷ", "Loss E (before the step)"]
+    stage = next(s for s in compute(cfg_json_of(state(app).cfg)).stages if s.key == "delta-out")
+    assert [x.value.strip("$\n") for x in app.latex] == [stage.latex]  # live numbers
+    keys = {b.key for b in app.button}
+    assert {"step_apply", "step_undo", "step_reset", "step_stage_prev", "step_stage_next"} <= keys
+    fig = diagram(app)
+    assert "Output error term" in fig["layout"]["title"]["text"]
+    assert fig["layout"]["height"] <= 520
+    app.toggle(key="step_present").set_value(False).run()
+    no_exception(app)
+    assert app.selectbox and "present" not in params(app)
+
+
+def test_the_page_shows_the_script_it_downloads_for_n_steps(at):
+    at.segmented_control(key="step_section").set_value("Share / export").run()
+    at.number_input(key="step_script_steps").set_value(3).run()
+    no_exception(at)
+    from backprop_viz.explain.codegen import python_script
+
+    script = python_script(state(at).cfg, 3)
+    assert any(c.value.strip() == script.strip() and c.language == "python" for c in at.code)
+    assert any(c.value == "/" for c in at.code)  # the default page's link: a bare address

@@ -3,6 +3,7 @@
 import json
 import re
 import tomllib
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from backprop_viz.core.network import Network
 from backprop_viz.core.step import step
 from backprop_viz.figures.network import LABELS
+from backprop_viz.ui.step.address import from_query
 from backprop_viz.ui.step.edits import encode_link, preset_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -316,8 +318,11 @@ def test_good_import_and_share_link_round_trip(at):
     at.text_area(key=key(at, "import")).set_value(json.dumps(cfg)).run()
     at.button(key="step_import_load").click().run()
     assert state(at).cfg == cfg
-    link = next(c.value for c in at.code if "?config=" in c.value)
-    assert link.endswith(encode_link(cfg))
+    link = next(c.value for c in at.code if "?ex=" in c.value)
+    query = urllib.parse.parse_qs(link.split("?", 1)[1])
+    assert from_query(query) == (cfg, "custom")
+    address = {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
+    assert query == address  # the link is the address bar's
 
 
 @pytest.mark.parametrize(

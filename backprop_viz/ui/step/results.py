@@ -149,6 +149,6 @@ def tables_markdown(cfg_json: str) -> list[tuple[str, str]]:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def python_text(cfg_json: str) -> str:
-    """The step as a self-contained NumPy script (cached)."""
-    return python_script(json.loads(cfg_json))
+def python_text(cfg_json: str, steps: int = 1) -> str:
+    """The step (or `steps` steps) as a self-contained NumPy script (cached)."""
+    return python_script(json.loads(cfg_json), steps)

@@ -4,6 +4,7 @@ gradient check, loss per step, share and export."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import streamlit as st
 
@@ -11,9 +12,10 @@ from ...core.params import ParamRef, weight_refs
 from ...explain.notation import param_place, param_symbol
 from ...explain.tables import full, md_table
 from ...figures.step_charts import loss_steps_figure
+from ...limits import STEP_MAX_TAKE
 from ..charts import show_figure
 from .callbacks import on_import
-from .edits import encode_link
+from .link import address_of
 from .panels import CHAIN_SECTION, explained, shape_tag
 from .results import (
     Computed,
@@ -122,19 +124,29 @@ def _share(state: StepState) -> None:
         mime="application/json",
         key="step_download",
     )
-    st.download_button(
-        "Download as Python (NumPy only: this network, this step, the lesson's printout)",
-        python_text(cfg_json_of(cfg)),
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    steps = left.number_input(
+        "Steps the script takes", 1, STEP_MAX_TAKE, value=1, step=1, key="step_script_steps"
+    )
+    script = python_text(cfg_json_of(cfg), int(steps))
+    right.download_button(
+        "Download as Python (NumPy only: this network, its steps, the lesson's printout)",
+        script,
         "backprop_step.py",
         mime="text/x-python",
         key="step_download_python",
     )
+    with st.expander("The script, to copy"):
+        st.code(script, language="python")
     try:
         base = str(st.context.url or "").split("?")[0]
     except Exception:  # no browser context (e.g. tests)
         base = ""
-    st.markdown("**Link to this exact network** (inputs, weights, settings):")
-    st.code(f"{base}?config={encode_link(cfg)}", language=None)
+    query = urllib.parse.urlencode(address_of(state), doseq=True)
+    st.markdown(
+        "**Link to this exact page** (the address bar says the same: every value, the stage):"
+    )
+    st.code(f"{base}?{query}" if query else base or "/", language=None)
     st.markdown("**Load a configuration** (the same JSON the command line reads):")
     key = state.key("import")
     st.text_area(
