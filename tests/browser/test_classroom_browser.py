@@ -69,6 +69,9 @@ def test_the_address_bar_is_the_page_number_for_number(
         open_app(other, page.url)  # another browser: no shared session
         expect(other.locator(METRIC)).to_have_text(shown)
         assert title(other) == title(page)
+        labels = page.locator(DIAGRAM_TEXT).all_text_contents()
+        assert "0.51" in " ".join(labels)  # x₁ as moved, on the diagram itself
+        expect(other.locator(DIAGRAM_TEXT)).to_have_text(labels)
         other.screenshot(path=str(artifact_dir / "classroom-link-reopened.png"))
     finally:
         other.context.close()
