@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -112,4 +113,92 @@ def test_the_lessons_run_on_its_real_data(
     expect(code).to_contain_text("Prediction accuracy: 0.725")
     wait_idle(page)
     page.screenshot(path=str(artifact_dir / "train-lesson.png"))
+    console_errors.assert_none()
+
+
+# The page's epoch counter and test accuracy, recorded in the page every time they change.
+WATCH_JS = """
+() => {
+  const value = (label) => {
+    const m = [...document.querySelectorAll('[data-testid=stMetric]')]
+      .find(x => x.innerText.startsWith(label));
+    return m ? m.querySelector('[data-testid=stMetricValue]').innerText : null;
+  };
+  window.__seen = [];
+  new MutationObserver(() => {
+    const epochs = value('Epochs'), accuracy = value('Test accuracy');
+    const seen = window.__seen;
+    if (epochs !== null && (!seen.length || seen[seen.length - 1][0] !== epochs))
+      seen.push([epochs, accuracy]);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def epochs_metric(page: Page):
+    """The Epochs metric's value (not the lesson panel's "… after 900 epochs")."""
+    label = page.get_by_test_id("stMetricLabel").filter(has_text=re.compile(r"^Epochs$"))
+    return page.locator(METRIC).filter(has=label).get_by_test_id("stMetricValue")
+
+
+def epochs_shown(page: Page) -> int:
+    return int(epochs_metric(page).inner_text().replace(",", ""))
+
+
+def test_train_live_on_spirals_learns_before_your_eyes_and_pauses(
+    page: Page,
+    start_server: Callable[..., StreamlitServer],
+    console_errors: ConsoleErrors,
+    artifact_dir: Path,
+):
+    open_training(page, start_server(APP))
+    # The page opens on a result: the lesson's run, trained, with no click.
+    expect(epochs_metric(page)).to_have_text("900")
+    expect(page.locator(f"{LOSS} .main-svg").first).to_be_visible()
+    choose_preset(page, "Two spirals")
+    expect(epochs_metric(page)).to_have_text("1,000")
+    # Further than the preset goes, so that Pause has something to stop.
+    epochs_box = page.locator(".st-key-train_epochs_g1 input")
+    epochs_box.fill("8000")
+    epochs_box.press("Enter")
+    expect(page.get_by_text("Changed from this preset.")).to_be_visible()
+    wait_idle(page)
+    page.evaluate(WATCH_JS)
+    page.get_by_role("button", name="▶ Train live").click()
+
+    # The counter rises, screenshot after screenshot, while training runs live.
+    shown = []
+    for i in range(3):
+        floor = shown[-1] if shown else 0
+        page.wait_for_function(
+            """(floor) => { const s = window.__seen; if (!s.length) return false;
+                const e = parseInt(s[s.length - 1][0].replace(/,/g, ''));
+                return e > floor && e < 8000; }""",
+            arg=floor,
+            timeout=20_000,
+        )
+        shown.append(epochs_shown(page))
+        page.screenshot(path=str(artifact_dir / f"train-live-{i + 1}.png"))
+    assert shown == sorted(shown) and len(set(shown)) == 3, shown
+    # It gets to 0.95 test accuracy live (how soon is the benchmark's business).
+    page.wait_for_function(
+        """() => window.__seen.some(([e, a]) => parseInt(e.replace(/,/g, '')) < 8000
+                                           && a !== '—' && parseFloat(a) >= 0.95)""",
+        timeout=30_000,
+    )
+    # Every hidden unit and the output have their picture: 8 + 8 + 1 heatmaps.
+    expect(page.locator(".st-key-train_chart_units .heatmaplayer image")).to_have_count(17)
+
+    page.get_by_role("button", name="❚❚ Pause").click()
+    expect(page.get_by_role("button", name="▶ Train live")).to_be_visible(timeout=20_000)
+    wait_idle(page)
+    paused = epochs_shown(page)
+    assert paused < 8000
+    page.wait_for_timeout(1500)  # several live intervals: nothing more may train
+    assert epochs_shown(page) == paused
+    # Paused, the run is replayable again: the loss curves have their frames back.
+    loss = page.locator(f"{LOSS} .js-plotly-plot")
+    assert loss.evaluate("el => el._transitionData._frames.length") >= 2
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    page.screenshot(path=str(artifact_dir / "train-live-paused.png"))
     console_errors.assert_none()
