@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -282,7 +281,6 @@ def act(app: AppTest, action: tuple) -> AppTest:
     raise AssertionError(kind)
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @settings(
     max_examples=200,
     deadline=None,
