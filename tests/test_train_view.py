@@ -508,7 +508,8 @@ def test_changing_a_weight_by_hand_redraws_every_picture_downstream(at):
     load_preset(at, "xor")
     before = {c["layout"]["title"]["text"]: c for c in charts(at)}
     # The 2-4-1 network's edges: eight into the hidden layer, then a₁ → ŷ₁ (index 8).
-    at.selectbox(key="train_edit_weight").set_value(8).run()
+    token = at.session_state[KEY].run_token
+    at.selectbox(key=f"train_edit_weight_{token}").set_value(8).run()
     value_box = [n for n in at.number_input if n.key.startswith("train_edit_value_8_")]
     value_box[0].set_value(5.0).run()
     assert not at.exception

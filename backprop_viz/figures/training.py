@@ -51,6 +51,12 @@ def _network(network: Network, data: Dataset, title: str) -> dict[str, Any]:
     longest = max((len(n) for n in data.feature_names), default=0)
     margin = figure["layout"]["margin"]
     margin["l"] = max(margin.get("l", 0), 7 * longest + 30)
+    # A click picks a weight to change: it must not dim the units and labels it leaves
+    # unselected, as Plotly does by default.
+    for trace in figure["data"]:
+        if "markers" in trace.get("mode", ""):
+            trace["unselected"] = {"marker": {"opacity": 1.0}, "textfont": {"color": "#333"}}
+            trace["selected"] = {"marker": {"opacity": 1.0}}
     return figure
 
 

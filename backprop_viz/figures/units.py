@@ -19,13 +19,20 @@ Array = np.ndarray
 
 UNIT_GRID = 24  # cells per side of one unit's picture
 UNIT_GRID_COARSE = 16  # ... when there are more than MAX_UNIT_PICTURES pictures
-CELL_PX = 62  # one picture's height, gaps included
+CELL_PX = 62  # one picture's height, gaps included, in a tall layer...
+LAYER_PX = 420  # ...and a short layer's pictures share this height, up to CELL_MAX_PX each
+CELL_MAX_PX = 110
 TOP_PX, BOTTOM_PX = 56, 10
 
 
 def unit_grid_size(n_units: int) -> int:
     """Cells per side of each picture, for a network with `n_units` hidden and output units."""
     return UNIT_GRID if n_units <= MAX_UNIT_PICTURES else UNIT_GRID_COARSE
+
+
+def cell_px(rows: int) -> int:
+    """One picture's height (gaps included) when the tallest layer has `rows` units."""
+    return max(CELL_PX, min(CELL_MAX_PX, LAYER_PX // max(rows, 1)))
 
 
 def value_range(activation: str, values: Array, output: bool) -> tuple[float, float]:
@@ -130,7 +137,7 @@ def units_figure(
     layout.update(
         {
             "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top"},
-            "height": int(CELL_PX * max(sizes) + TOP_PX + BOTTOM_PX),
+            "height": int(cell_px(max(sizes)) * max(sizes) + TOP_PX + BOTTOM_PX),
             "margin": {"l": 10, "r": 10, "t": TOP_PX, "b": BOTTOM_PX},
             "showlegend": False,
             "plot_bgcolor": "white",

@@ -202,3 +202,44 @@ def test_train_live_on_spirals_learns_before_your_eyes_and_pauses(
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     page.screenshot(path=str(artifact_dir / "train-live-paused.png"))
     console_errors.assert_none()
+
+
+def test_clicking_an_edge_picks_its_weight_and_changing_it_redraws_the_output_picture(
+    page: Page,
+    start_server: Callable[..., StreamlitServer],
+    console_errors: ConsoleErrors,
+    artifact_dir: Path,
+):
+    open_training(page, start_server(APP))
+    choose_preset(page, "XOR")
+    expect(epochs_metric(page)).to_have_text("300")
+    page.get_by_text("Change one weight by hand").click()
+    weight = page.locator("[class*=st-key-train_edit_weight_] input")
+    expect(weight).to_have_value("w(x₁ → a₁)")
+    # Click the midpoint of the edge a₂ → ŷ₁ (the 2-4-1 network's tenth edge).
+    network = page.locator(".st-key-train_chart_network .js-plotly-plot")
+    x, y = network.evaluate(
+        """el => { const t = el._fullData.find(d => d.name === 'weights');
+            const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis;
+            return [xa._offset + xa.l2p(t.x[9]), ya._offset + ya.l2p(t.y[9])]; }"""
+    )
+    box = network.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    expect(weight).to_have_value("w(a₂ → ŷ₁)")
+    wait_idle(page)
+    units = page.locator(".st-key-train_chart_units .js-plotly-plot")
+    hidden_z = "el => JSON.stringify(el._fullData[0].z)"
+    output_z = "el => JSON.stringify(el._fullData[el._fullData.length - 1].z)"
+    before_out = units.evaluate(output_z)
+    before_hidden = units.evaluate(hidden_z)
+    value = page.locator("[class*=st-key-train_edit_value_9_] input")
+    value.fill("6")
+    value.press("Enter")
+    expect(page.get_by_text("You set w(a₂ → ŷ₁)")).to_be_visible(timeout=20_000)
+    wait_idle(page)
+    units = page.locator(".st-key-train_chart_units .js-plotly-plot")
+    assert units.evaluate(output_z) != before_out
+    assert units.evaluate(hidden_z) == before_hidden  # upstream of the weight: unchanged
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    page.screenshot(path=str(artifact_dir / "train-weight-changed.png"))
+    console_errors.assert_none()

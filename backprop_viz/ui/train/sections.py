@@ -148,9 +148,13 @@ def _network_chart(figure: dict[str, Any]) -> None:
 
 # --- changing one weight by hand ---------------------------------------------------------
 
-WEIGHT_KEY = "train_edit_weight"
+WEIGHT_KEY = "train_edit_weight"  # with the run's token: a new run, a new list of names
 # The diagram's traces: the edge bins, the units, then the edges' midpoints (clickable).
 MIDPOINTS_TRACE = N_EDGE_TRACES + 1
+
+
+def _weight_key(state: TrainViewState) -> str:
+    return f"{WEIGHT_KEY}_{state.run_token}"
 
 
 def _edges(run: Run) -> list[tuple[int, int, int]]:
@@ -164,7 +168,7 @@ def pick_clicked_weight() -> None:
     for point in points:
         get = point.get if isinstance(point, dict) else lambda k, p=point: getattr(p, k, None)
         if get("curve_number") == MIDPOINTS_TRACE and get("point_index") is not None:
-            st.session_state[WEIGHT_KEY] = int(get("point_index"))
+            st.session_state[_weight_key(get_state())] = int(get("point_index"))
             return
 
 
@@ -206,13 +210,11 @@ def weight_editor(state: TrainViewState) -> None:
     edges = _edges(run)
     names = parameter_names(run.network, state.run_data.feature_names if state.run_data else None)
     with st.expander("Change one weight by hand", expanded=state.edited is not None):
-        if st.session_state.get(WEIGHT_KEY, 0) >= len(edges):
-            st.session_state[WEIGHT_KEY] = 0
         index = st.selectbox(
             "Weight (or click an edge's midpoint on the network diagram)",
             range(len(edges)),
             format_func=lambda i: names[i],
-            key=WEIGHT_KEY,
+            key=_weight_key(state),
         )
         layer, j, k = edges[index]
         key = f"train_edit_value_{index}_{state.run_token}"
