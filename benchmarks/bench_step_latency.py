@@ -7,7 +7,9 @@ elsewhere on the machine hits both alike):
 - the step page (app.py): press → on the x₁ slider, time until the "Output ŷ" metric shows
   the new value (measured in the page: keydown to the first frame showing the change);
 - the trivial floor page (one slider, one metric, one small chart).
-Prints p50 and p90 of each and the ratio. Then the server-side time of one run of the whole
+Prints p50 and p90 of each and the ratio, and the CPU time a step costs each page (the
+browser's main thread and the server process), which other jobs on a shared machine
+disturb much less than the latencies. Then the server-side time of one run of the whole
 default step page (timed inside the script, run by Streamlit's AppTest), for an unchanged
 rerun and for a slider change, beside the trivial page's. (In the browser a slider step
 reruns only the page's live fragment, less than this whole-page figure.)
@@ -17,10 +19,11 @@ Targets: p50 ≤ 150 ms and ≤ 3× the trivial page; p90 ≤ 250 ms; server rer
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 from pathlib import Path
 
-from benchmarks.slider_latency import TRIVIAL, AppSpec, measure_apps, report
+from benchmarks.slider_latency import TRIVIAL, AppSpec, CpuTotals, measure_apps, report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,9 +85,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reruns", type=int, default=30)
     args = parser.parse_args()
-    results = measure_apps([TRIVIAL, STEP_PAGE], steps=args.steps, rounds=args.rounds)
+    load = os.getloadavg()[0]
+    cpu: dict[str, CpuTotals] = {}
+    results = measure_apps([TRIVIAL, STEP_PAGE], steps=args.steps, rounds=args.rounds, cpu=cpu)
+    print(f"load average (1 min): {load:.2f} before, {os.getloadavg()[0]:.2f} after")
     print("slider step → new number on screen (Chromium, in-page timing):")
-    print(report(results))
+    print(report(results, cpu=cpu))
     print(f"\nserver-side rerun (AppTest, median of {args.reruns}):")
     for name, ms in server_rerun_ms(args.reruns).items():
         print(f"  {name:<28} {ms:6.1f} ms")

@@ -206,3 +206,40 @@ def test_loss_steps_figure():
     fig = loss_steps_figure([0.3, 0.2, 0.1])
     go.Figure(fig)
     assert fig["data"][0]["y"] == [0.3, 0.2, 0.1]
+
+
+def test_control_chart_draws_each_largest_step_as_its_own_line_in_two_traces():
+    import base64
+
+    from backprop_viz.core.params import ParamRef
+    from backprop_viz.core.sweep import sweep
+    from backprop_viz.explain.notation import param_symbol
+    from backprop_viz.figures.control import control_figure, largest_steps
+    from backprop_viz.figures.style import NEGATIVE, POSITIVE
+
+    cfg = load_preset("two-output-biases")
+    ref = ParamRef("input", 0, (0,))
+    values = np.linspace(-3, 3, 121)
+    s = sweep(cfg.network, cfg.inputs, cfg.targets, cfg.learning_rate, ref, values)
+    at = int(np.argmin(np.abs(values - 0.5)))
+    fig = control_figure(s, float(values[at]), "x₁", cfg.network.n_layers)
+    lines = [t for t in fig["data"] if t.get("yaxis") == "y3" and t["mode"] == "lines"]
+    assert 1 <= len(lines) <= 2  # one trace per colour, however many weights
+    drawn = {}
+    for t in lines:
+        decode = lambda spec: np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4")  # noqa: E731
+        xs, ys = decode(t["x"]), decode(t["y"])
+        cuts = np.flatnonzero(np.isnan(xs))
+        starts = np.concatenate([[0], cuts[:-1] + 1])
+        for start, end in zip(starts, cuts, strict=True):
+            name = t["text"][start]
+            assert set(t["text"][start:end]) == {name}
+            np.testing.assert_array_equal(xs[start:end], values.astype(np.float32))
+            drawn[name] = (ys[start:end], t["line"]["color"])
+    top = largest_steps(s, at)
+    assert len(drawn) == len(top) == 8
+    for r, curve in top:
+        ys, colour = drawn[f"Δ{param_symbol(r, cfg.network.n_layers)}"]
+        np.testing.assert_allclose(ys, curve, rtol=1e-6, atol=1e-30)
+        assert colour == (POSITIVE if curve[at] >= 0 else NEGATIVE)
+    go.Figure(fig)

@@ -146,21 +146,34 @@ def _step_traces(
     label: str,
     n_layers: int,
 ) -> list[dict[str, Any]]:
-    """The bottom panel: a line per weight step, each named at its right end."""
-    x = _curve(s.values)
+    """The bottom panel: a line per weight step, each named at its right end.
+
+    The lines of one colour are one trace (NaN gaps between them): every trace costs the
+    browser a fixed few milliseconds on each redraw, whatever its length, and the colour
+    (the sign now) is all that tells the lines apart besides their names.
+    """
+    n = len(s.values)
     data = []
-    for (ref, curve), colour in zip(top, colours, strict=True):
-        name = param_symbol(ref, n_layers)
+    for colour in (POSITIVE, NEGATIVE):
+        members = [(ref, c) for (ref, c), k in zip(top, colours, strict=True) if k == colour]
+        if not members:
+            continue
+        gap = np.full(1, np.nan)
+        xs = np.concatenate([np.concatenate([s.values, gap]) for _ in members])
+        ys = np.concatenate([np.concatenate([np.asarray(c, dtype=float), gap]) for _, c in members])
+        names = [f"Δ{param_symbol(ref, n_layers)}" for ref, _ in members]
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "x": x,
-                "y": _curve(curve),
+                "x": _curve(xs),
+                "y": _curve(ys),
                 "yaxis": "y3",
-                "name": f"Δ{name}",
+                "name": "Δ, " + ("positive" if colour == POSITIVE else "negative") + " now",
+                # Each point's line name, for the hover (one name per point, gap included).
+                "text": [name for name in names for _ in range(n + 1)],
                 "line": {"color": colour, "width": 1.5},
-                "hovertemplate": f"{label} = %{{x:.4g}}<br>Δ{name} = %{{y:.4g}}<extra></extra>",
+                "hovertemplate": f"{label} = %{{x:.4g}}<br>%{{text}} = %{{y:.4g}}<extra></extra>",
                 "showlegend": False,
             }
         )
