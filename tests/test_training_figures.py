@@ -221,44 +221,60 @@ def by_hand(run, point):
     return out
 
 
+def pictures(figure):
+    """Every unit's picture, layer by layer, cut out of the figure's one heatmap per layer
+    (pictures stacked top down, each flipped so that x₂ grows upwards), and the grid."""
+    from backprop_viz.figures.units import picture_rows
+
+    meta = figure["layout"]["meta"]
+    grid = meta["grid"]
+    axis = np.linspace(*meta["plane"], grid)
+    out = []
+    for trace in figure["data"]:
+        z = decode(trace["z"])
+        units = int(decode(trace["customdata"]).max())
+        out.append([z[r : r + grid][::-1] for r in picture_rows(units, grid)])
+    return out, axis
+
+
 def test_every_units_picture_is_that_units_output_at_each_grid_point(spirals):
     run, data = spirals
     figure = training_figures(run, data)["units"]
-    heatmaps = [t for t in figure["data"] if t["type"] == "heatmap"]
-    assert len(heatmaps) == 8 + 8 + 1  # every hidden unit and the output
-    axis = decode(heatmaps[0]["x"])
+    layers, axis = pictures(figure)
+    assert [len(layer) for layer in layers] == [8, 8, 1]  # every hidden unit and the output
+    flat = [p for layer in layers for p in layer]
     rng = np.random.default_rng(3)
-    for row, col in rng.integers(0, len(axis), size=(5, 2)):
+    for row, col in rng.integers(0, len(axis), size=(6, 2)):
         expected = np.concatenate(by_hand(run, [axis[col], axis[row]]))
-        got = [decode(t["z"])[row, col] for t in heatmaps]
+        got = [p[row, col] for p in flat]
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
-    # Hover names the unit; the last picture is the output ŷ, on the boundary's 0..1 scale.
-    assert "a¹₁" in heatmaps[0]["hovertemplate"] and "a²₈" in heatmaps[15]["hovertemplate"]
-    assert "ŷ₁" in heatmaps[-1]["hovertemplate"]
-    assert (heatmaps[-1]["zmin"], heatmaps[-1]["zmax"]) == (0.0, 1.0)
-    assert (heatmaps[0]["zmin"], heatmaps[0]["zmax"]) == (-1.0, 1.0)  # tanh
+    traces = figure["data"]
+    # Hover names the layer and the unit; the output is on the boundary's 0..1 scale.
+    assert "hidden 1, unit %{customdata}" in traces[0]["hovertemplate"]
+    assert "%{z:.4f}" in traces[0]["hovertemplate"]
+    assert (traces[-1]["zmin"], traces[-1]["zmax"]) == (0.0, 1.0)
+    assert (traces[0]["zmin"], traces[0]["zmax"]) == (-1.0, 1.0)  # tanh
+    # Each cell's unit number, for the hover: 1..8 down the first layer's pictures.
+    units = decode(traces[0]["customdata"])
+    assert units[0, 0] == 1 and units[-1, 0] == 8
     go.Figure(figure)  # valid Plotly
 
 
 def test_unit_pictures_are_laid_out_like_the_network(spirals):
     run, data = spirals
     figure = training_figures(run, data)["units"]
-    layout = figure["layout"]
-    heatmaps = figure["data"]
-    domains = [
-        (layout[f"xaxis{t['xaxis'][1:]}"]["domain"], layout[f"yaxis{t['yaxis'][1:]}"]["domain"])
-        for t in heatmaps
-    ]
-    # One column per layer, left to right; the lone output unit centred vertically.
-    columns = [round(d[0][0], 6) for d in domains]
-    assert len(set(columns[:8])) == len(set(columns[8:16])) == 1
-    assert columns[0] < columns[8] < columns[16]
-    tops = [d[1][1] for d in domains[:8]]
-    assert tops == sorted(tops, reverse=True)  # the first unit on top, as in the diagram
-    output_mid = sum(domains[16][1]) / 2
-    assert abs(output_mid - 0.5) < 0.07
-    titles = [a["text"] for a in layout["annotations"]]
-    assert titles == ["hidden 1", "hidden 2", "output"]
+    traces = figure["data"]
+    assert len(traces) == 3  # one heatmap per layer, however many units
+    xs = [t["x0"] for t in traces]
+    assert xs == sorted(xs) and len(set(xs)) == 3  # layers left to right
+    # The lone output unit is centred between the top and bottom of the tallest layer.
+    grid = figure["layout"]["meta"]["grid"]
+    first = decode(traces[0]["z"]).shape[0]
+    out_mid = traces[2]["y0"] + (grid - 1) / 2
+    assert abs(out_mid - (first - 1) / 2) <= 1
+    labels = [a["text"] for a in figure["layout"]["annotations"]]
+    assert labels[0] == "hidden 1" and "a¹₁" in labels and "a²₈" in labels and "ŷ₁" in labels
+    assert figure["layout"]["yaxis"]["range"][0] > figure["layout"]["yaxis"]["range"][1]
 
 
 def test_the_output_picture_agrees_with_the_decision_boundary(xor):
@@ -266,9 +282,8 @@ def test_the_output_picture_agrees_with_the_decision_boundary(xor):
     figures = training_figures(run, data)
     boundary = decode(figures["boundary"]["data"][0]["z"])  # 0..LEVELS, quantized ŷ
     b_axis = decode(figures["boundary"]["data"][0]["x"])
-    out = figures["units"]["data"][-1]
-    u_axis = decode(out["x"])
-    z = decode(out["z"])
+    layers, u_axis = pictures(figures["units"])
+    z = layers[-1][0]
     # The two grids differ; compare at the boundary cell nearest a unit-grid corner point.
     for r, c in [(0, 0), (len(u_axis) - 1, 0), (5, 17)]:
         br = int(np.argmin(np.abs(b_axis - u_axis[r])))
@@ -301,9 +316,9 @@ def test_a_changed_weight_changes_every_picture_downstream_and_none_upstream(spi
     from backprop_viz.trainer.runs import with_weight
 
     run, data = spirals
-    before = [decode(t["z"]) for t in unit_pictures(run.network, data)["data"]]
+    before = [p for layer in pictures(unit_pictures(run.network, data))[0] for p in layer]
     changed = with_weight(run, 1, 2, 5, 3.0)  # a¹₃ → a²₆
-    after = [decode(t["z"]) for t in unit_pictures(changed.network, data)["data"]]
+    after = [p for layer in pictures(unit_pictures(changed.network, data))[0] for p in layer]
     same = [np.array_equal(b, a) for b, a in zip(before, after, strict=True)]
     assert all(same[:8])  # the first hidden layer is upstream
     assert same[8:16] == [True] * 5 + [False] + [True] * 2  # only a²₆ in the second

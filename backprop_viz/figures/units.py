@@ -48,23 +48,15 @@ def value_range(activation: str, values: Array, output: bool) -> tuple[float, fl
     return -(peak or 1.0), peak or 1.0
 
 
-def _cell_domains(sizes: Sequence[int]) -> list[list[tuple[list[float], list[float]]]]:
-    """(x domain, y domain) of every unit's picture: a column per layer, units stacked from
-    the top and centred vertically like the network diagram."""
-    rows = max(sizes)
-    cols = len(sizes)
-    gap_x, gap_y = 0.35 / cols, 0.18 / rows
-    width, height = 1.0 / cols, 1.0 / rows
-    domains = []
-    for c, n in enumerate(sizes):
-        offset = (rows - n) / 2.0  # centre a short layer
-        x0 = c * width + gap_x / 2
-        column = []
-        for j in range(n):
-            top = 1.0 - (offset + j) * height
-            column.append(([x0, x0 + width - gap_x], [top - height + gap_y, top]))
-        domains.append(column)
-    return domains
+def picture_rows(n_units: int, grid: int) -> list[int]:
+    """The first row of each unit's picture in its layer's heatmap (pictures stacked from
+    the top, UNIT_GAP empty rows apart)."""
+    return [j * (grid + unit_gap(grid)) for j in range(n_units)]
+
+
+def unit_gap(grid: int) -> int:
+    """Empty rows (and columns) between two pictures."""
+    return max(2, grid // 6)
 
 
 def units_figure(
@@ -75,74 +67,95 @@ def units_figure(
     titles: Sequence[str],
     title: str = "What every unit computes over the plane",
 ) -> dict[str, Any]:
-    """One small heatmap per unit, for each layer in `layers` (arrays shaped (units, rows,
-    columns) over `axis` × `axis`), coloured over that layer's `ranges` entry, named by
-    `names` in the hover and headed by `titles` per column."""
+    """One small picture per unit, for each layer in `layers` (arrays shaped (units, rows,
+    columns) over `axis` × `axis`, x₂ along rows), coloured over that layer's `ranges`
+    entry, named by `names` beside each picture and headed by `titles` per column.
+
+    One heatmap trace per layer, its units' pictures stacked with empty (NaN) rows between
+    them and centred like the network diagram's layers, all on one pair of axes: a redraw
+    costs a few traces, not a subplot per unit. The axes count picture cells, the y axis
+    downwards; each picture is flipped so that x₂ still grows upwards in it. Hover names
+    the layer and unit and gives the value.
+    """
+    grid = len(axis)
+    gap = unit_gap(grid)
+    cell = grid + gap
+    column = grid + 3 * gap  # layers further apart than units
     sizes = [int(values.shape[0]) for values in layers]
-    domains = _cell_domains(sizes)
+    rows = max(sizes)
     data: list[dict[str, Any]] = []
-    layout: dict[str, Any] = {}
     annotations = []
-    n = 0
     for c, (values, (low, high)) in enumerate(zip(layers, ranges, strict=True)):
-        for j in range(sizes[c]):
-            n += 1
-            suffix = "" if n == 1 else str(n)
-            xd, yd = domains[c][j]
-            name = names[c][j]
-            data.append(
-                {
-                    "type": "heatmap",
-                    "x": typed_array(axis, "float32"),
-                    "y": typed_array(axis, "float32"),
-                    "z": typed_array(values[j], "float32"),
-                    "zmin": low,
-                    "zmax": high,
-                    # The browser scales a small image smoothly: far cheaper than "best"
-                    # (interpolated per pixel) when many pictures redraw live.
-                    "zsmooth": "fast",
-                    "colorscale": NODE_SCALE,
-                    "showscale": False,
-                    "xaxis": f"x{suffix}",
-                    "yaxis": f"y{suffix}",
-                    "name": name,
-                    "hovertemplate": (
-                        f"<b>{name}</b><br>x₁ = %{{x:.2f}}, x₂ = %{{y:.2f}}<br>"
-                        f"{name} = %{{z:.4f}}<extra></extra>"
-                    ),
-                }
-            )
-            hidden = {"visible": False, "fixedrange": True}
-            layout[f"xaxis{suffix}"] = {**hidden, "domain": xd, "range": [axis[0], axis[-1]]}
-            layout[f"yaxis{suffix}"] = {
-                **hidden,
-                "domain": yd,
-                "range": [axis[0], axis[-1]],
-                "scaleanchor": f"x{suffix}",
-                "constrain": "domain",
-            }
-        x_mid = (domains[c][0][0][0] + domains[c][0][0][1]) / 2
-        annotations.append(
+        n = sizes[c]
+        z = np.full((n * cell - gap, grid), np.nan, dtype=np.float32)
+        unit = np.zeros(z.shape, dtype=np.uint8)
+        for j, start in enumerate(picture_rows(n, grid)):
+            z[start : start + grid] = values[j][::-1]  # row 0 is drawn on top
+            unit[start : start + grid] = j + 1
+        top = (rows - n) * cell / 2.0  # centre a short layer
+        data.append(
             {
-                "text": titles[c],
-                "x": x_mid,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 12, "color": "#444"},
+                "type": "heatmap",
+                "z": typed_array(z, "float32"),
+                "customdata": typed_array(unit, "uint8"),
+                "x0": c * column,
+                "dx": 1,
+                "y0": top,
+                "dy": 1,
+                "zmin": low,
+                "zmax": high,
+                # The browser scales the image smoothly: far cheaper than "best"
+                # (interpolated per pixel) when the pictures redraw live.
+                "zsmooth": "fast",
+                "colorscale": NODE_SCALE,
+                "showscale": False,
+                "hoverongaps": False,
+                "name": titles[c],
+                "hovertemplate": (
+                    f"<b>{titles[c]}, unit %{{customdata}}</b><br>value %{{z:.4f}}<extra></extra>"
+                ),
             }
         )
-    layout.update(
-        {
-            "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top"},
-            "height": int(cell_px(max(sizes)) * max(sizes) + TOP_PX + BOTTOM_PX),
-            "margin": {"l": 10, "r": 10, "t": TOP_PX, "b": BOTTOM_PX},
-            "showlegend": False,
-            "plot_bgcolor": "white",
-            "dragmode": False,
-            "annotations": annotations,
-        }
-    )
+        annotations.append(_label(titles[c], c * column + (grid - 1) / 2, -0.5, "bottom"))
+        for j, start in enumerate(picture_rows(n, grid)):
+            annotations.append(
+                _label(names[c][j], c * column - 0.5, top + start + (grid - 1) / 2, "middle")
+            )
+    width = (len(sizes) - 1) * column + grid
+    height = rows * cell - gap
+    layout = {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top"},
+        "height": int(cell_px(rows) * rows + TOP_PX + BOTTOM_PX),
+        "margin": {"l": 40, "r": 10, "t": TOP_PX, "b": BOTTOM_PX},
+        "showlegend": False,
+        "plot_bgcolor": "white",
+        "dragmode": False,
+        "xaxis": {"visible": False, "fixedrange": True, "range": [-0.5, width - 0.5]},
+        "yaxis": {
+            "visible": False,
+            "fixedrange": True,
+            "range": [height - 0.5, -0.5],  # downwards: the first unit on top
+            "scaleanchor": "x",
+            "constrain": "domain",
+        },
+        "annotations": annotations,
+        # Where the pictures lie in the plane (x₁ and x₂ from..to, cells per side).
+        "meta": {"plane": [float(axis[0]), float(axis[-1])], "grid": grid},
+    }
     return {"data": data, "layout": layout}
+
+
+def _label(text: str, x: float, y: float, anchor: str) -> dict[str, Any]:
+    """A name beside a picture (right-aligned, left of it) or a layer's title above."""
+    side = {"xanchor": "right"} if anchor == "middle" else {}
+    return {
+        "text": text,
+        "x": x,
+        "y": y,
+        "xref": "x",
+        "yref": "y",
+        "yanchor": anchor,
+        **side,
+        "showarrow": False,
+        "font": {"size": 11, "color": "#444"},
+    }

@@ -186,8 +186,11 @@ def test_train_live_on_spirals_learns_before_your_eyes_and_pauses(
                                            && a !== '—' && parseFloat(a) >= 0.95)""",
         timeout=30_000,
     )
-    # Every hidden unit and the output have their picture: 8 + 8 + 1 heatmaps.
-    expect(page.locator(".st-key-train_chart_units .heatmaplayer image")).to_have_count(17)
+    # Every hidden unit and the output have their picture: one heatmap per layer (the
+    # pictures of its units stacked), each picture named: 8 + 8 + 1, under 3 titles.
+    units = page.locator(".st-key-train_chart_units")
+    expect(units.locator(".heatmaplayer image")).to_have_count(3)
+    expect(units.locator(".annotation-text")).to_have_count(3 + 17)
 
     page.get_by_role("button", name="❚❚ Pause").click()
     expect(page.get_by_role("button", name="▶ Train live")).to_be_visible(timeout=20_000)
