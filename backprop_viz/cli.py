@@ -84,7 +84,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> str:
             f"work here (records × parameters² = {work:,}, over the limit of "
             f"{MAX_GRADCHECK_WORK:,}); check on fewer records or a smaller network."
         )
-    rows = gradient_check(cfg.network, cfg.inputs, cfg.targets)
+    rows = gradient_check(cfg.network, cfg.inputs, cfg.targets, l1=cfg.l1, l2=cfg.l2)
     worst = max(r.relative_error for r in rows)
     if args.json:
         return json.dumps(

@@ -8,6 +8,9 @@ MAX_LEARNING_RATE = 100.0  # larger steps only diverge
 MAX_EPOCHS = 100_000
 MAX_SEED = 2**32 - 1  # NumPy's RandomState, which draws the lesson's weights, takes no more
 
+# --- the core: regularization and several classes ------------------------------------------
+MAX_REGULARIZATION = 0.1  # the L1 / L2 rate λ; larger rates swamp the data's gradient
+
 # --- input: configuration text, links, files, messages ------------------------------------
 MAX_CONFIG_BYTES = 1_000_000  # a file or pasted text
 MAX_LINK_CHARS = 4000  # a share link's ?config= value

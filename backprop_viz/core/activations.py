@@ -54,6 +54,21 @@ def _identity_prime(z: Array, a: Array) -> Array:
     return np.ones_like(z)
 
 
+def softmax(z: Array) -> Array:
+    """e^(h_k) / Σ_j e^(h_j) over the last axis, shifted by the largest h first so that no
+    exponential overflows (the shift cancels in the ratio)."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _softmax_diagonal(z: Array, a: Array) -> Array:
+    # ∂a_k/∂h_k only: softmax units share one sum, so its Jacobian is not diagonal. Backprop
+    # never uses this (softmax comes only with cross-entropy, where δ = y − ŷ); it is what a
+    # table of per-unit slopes can show.
+    return a * (1.0 - a)
+
+
 @dataclass(frozen=True)
 class Activation:
     """An activation f with its derivative f′ given (z, f(z)), and how to write it."""
@@ -86,11 +101,25 @@ ACTIVATIONS: dict[str, Activation] = {
     )
 }
 
+# Softmax couples a layer's units (each output divides by the sum of all), so it is kept
+# apart from the unit-by-unit activations above: it may only be a network's last layer, with
+# cross-entropy (see validate.network_parts). Pages list ACTIVATIONS for every layer and may
+# add SOFTMAX for the output layer.
+SOFTMAX = Activation(
+    "softmax",
+    "Softmax",
+    softmax,
+    _softmax_diagonal,
+    r"\frac{e^{h_k}}{\sum_j e^{h_j}}",
+    r"a_k\,(1-a_k)\ \text{(diagonal; with cross-entropy } \delta=y-\hat y\text{)}",
+)
+ALL_ACTIVATIONS: dict[str, Activation] = {**ACTIVATIONS, SOFTMAX.name: SOFTMAX}
+
 
 def get_activation(name: str) -> Activation:
     """The activation called `name`; a ConfigError names the valid ones otherwise."""
     try:
-        return ACTIVATIONS[name]
+        return ALL_ACTIVATIONS[name]
     except (KeyError, TypeError):
-        valid = ", ".join(ACTIVATIONS)
+        valid = ", ".join(ALL_ACTIVATIONS)
         raise ConfigError(f"Unknown activation {quoted(name)}; use one of: {valid}.") from None

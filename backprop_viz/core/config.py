@@ -4,10 +4,14 @@
      "weights": [[[...], ...], ...],          # one (in × out) matrix per layer
      "biases": null | [[...], ...], "train_biases": true,
      "activations": ["sigmoid", "sigmoid"],   # or one name for all layers
-     "loss": "squared_error" | "cross_entropy"}
+     "loss": "squared_error" | "cross_entropy",
+     "l1": 0, "l2": 0}                         # optional regularization rates λ in [0, 0.1]
 
 `inputs`/`targets` hold one record (a flat list) or several (a list of lists). The last
 weight may be a flat vector for a single output, as in the lesson; output keeps that shape.
+A softmax output layer (`"activations": [..., "softmax"]`) goes with cross-entropy over its
+k ≥ 2 classes; its targets are one-hot (each row in [0, 1], summing to 1). `l1`/`l2` are
+written back only when not 0, so a configuration without them reads and writes as before.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ from ..limits import (
 )
 from .network import Network
 from .step import StepTrace, step
-from .validate import as_records, check_learning_rate
+from .validate import as_records, check_learning_rate, check_regularization
 
 Array = np.ndarray
 
 REQUIRED_KEYS = ("inputs", "targets", "learning_rate", "weights")
-OPTIONAL_KEYS = ("biases", "train_biases", "activations", "loss")
+OPTIONAL_KEYS = ("biases", "train_biases", "activations", "loss", "l1", "l2")
+# How far a softmax target row's sum may be from 1 (rows typed as decimals, e.g. thirds).
+TARGET_SUM_TOLERANCE = 1e-6
 
 # --- Limits on configuration text, checked before the JSON parser runs ---------------------
 
@@ -58,10 +64,14 @@ class StepConfig:
     learning_rate: float
     single_record: bool = True  # inputs were one flat record
     vector_output: bool = False  # the last weight was a flat vector
+    l1: float = 0.0  # regularization rates λ₁ (Σ|w|) and λ₂ (½Σw²), on weights only
+    l2: float = 0.0
 
     def step(self) -> StepTrace:
         """Run the step this configuration describes."""
-        return step(self.network, self.inputs, self.targets, self.learning_rate)
+        return step(
+            self.network, self.inputs, self.targets, self.learning_rate, l1=self.l1, l2=self.l2
+        )
 
 
 def parse_config(data: Mapping[str, Any]) -> StepConfig:
@@ -109,8 +119,12 @@ def parse_config(data: Mapping[str, Any]) -> StepConfig:
         raise ConfigError(
             f"Cross-entropy targets must lie in [0, 1]; got {float(y[outside][0]):g}."
         )
+    if network.loss.categorical:
+        _check_one_hot(y)
     if x.shape[0] != y.shape[0]:
         raise ConfigError(f"{x.shape[0]} input record(s) but {y.shape[0]} target record(s).")
+    l1 = check_regularization(data.get("l1", 0.0), "l1")
+    l2 = check_regularization(data.get("l2", 0.0), "l2")
     return StepConfig(
         network=network,
         inputs=x,
@@ -118,7 +132,20 @@ def parse_config(data: Mapping[str, Any]) -> StepConfig:
         learning_rate=lr,
         single_record=np.ndim(data["inputs"]) <= 1,
         vector_output=np.ndim(weights[-1]) == 1,
+        l1=l1,
+        l2=l2,
     )
+
+
+def _check_one_hot(y: Array) -> None:
+    """Softmax targets are a distribution over the classes per record (one-hot, usually)."""
+    sums = y.sum(axis=1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > TARGET_SUM_TOLERANCE)
+    if bad.size:
+        raise ConfigError(
+            f"Softmax targets must sum to 1 in each record (one-hot: 1 for the class, 0 "
+            f"elsewhere); record {int(bad[0]) + 1} sums to {float(sums[bad[0]]):g}."
+        )
 
 
 def _size_text(n_bytes: int) -> str:
@@ -261,7 +288,13 @@ def config_to_dict(cfg: StepConfig, network: Network | None = None) -> dict[str,
         "train_biases": net.train_biases,
         "activations": [a.name for a in net.activations],
         "loss": net.loss.name,
+        **_rates(cfg.l1, cfg.l2),
     }
+
+
+def _rates(l1: float, l2: float) -> dict[str, float]:
+    # Only rates in use are written, so unregularized output is unchanged.
+    return {k: v for k, v in (("l1", l1), ("l2", l2)) if v}
 
 
 def trace_to_dict(
@@ -313,6 +346,11 @@ def trace_to_dict(
         "loss_before": trace.loss_before,
         "loss_after": trace.loss_after,
     }
+    if trace.regularized:
+        out.update(_rates(trace.l1, trace.l2))
+        out["data_weight_deltas"] = [_param(t.data_delta, i, cfg) for i, t in enumerate(layers)]
+        out["data_loss_before"] = trace.data_loss_before
+        out["data_loss_after"] = trace.data_loss_after
     if shown < n:
         out["note"] = (
             f"The per-record arrays (forward, output, error, backprop_errors, error_terms, "

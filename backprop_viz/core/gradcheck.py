@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Network, forward_pass, gradients
+from .network import Network, forward_pass, gradients, penalty
 from .params import ParamRef
-from .validate import as_problem
+from .validate import as_problem, check_regularization
 
 Array = np.ndarray
 
@@ -50,9 +50,18 @@ def _relative_error(a: Array, b: Array) -> Array:
     return np.where(np.maximum(np.abs(a), np.abs(b)) < 1e-12, 0.0, np.abs(a - b) / scale)
 
 
-def _numeric(network: Network, x: Array, y: Array, layer: int, kind: str, eps: float) -> Array:
+def _numeric(
+    network: Network,
+    x: Array,
+    y: Array,
+    layer: int,
+    kind: str,
+    eps: float,
+    rates: tuple[float, float] = (0.0, 0.0),
+) -> Array:
     """Central differences (E(p + ε) − E(p − ε)) / 2ε for every parameter of one array,
-    evaluated for all of them at once by stacking the perturbed copies on a leading axis."""
+    evaluated for all of them at once by stacking the perturbed copies on a leading axis.
+    E includes the (λ₁, λ₂) penalty on the weights."""
     target = network.weights[layer] if kind == "weight" else network.biases[layer]
     count = target.size
     bump = np.eye(count).reshape(count, *target.shape) * eps
@@ -65,26 +74,36 @@ def _numeric(network: Network, x: Array, y: Array, layer: int, kind: str, eps: f
         else:
             bs[layer] = target[None] + sign * bump
         fwd = forward_pass(network.with_parameters(ws, bs), x)
-        results.append(network.loss.mean(y, fwd.output, fwd.weighted_sums[-1]))
+        e = network.loss.mean(y, fwd.output, fwd.weighted_sums[-1])
+        results.append(e + penalty(ws, *rates) if rates[0] or rates[1] else e)
     return ((results[0] - results[1]) / (2.0 * eps)).reshape(target.shape)
 
 
 def gradient_check(
-    network: Network, inputs: object, targets: object, eps: float = 1e-6
+    network: Network,
+    inputs: object,
+    targets: object,
+    eps: float = 1e-6,
+    *,
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> list[GradCheckRow]:
-    """Compare backprop's gradient of the record-averaged loss E with central differences.
+    """Compare backprop's gradient of the record-averaged loss E (plus the penalty
+    λ₁·Σ|w| + (λ₂/2)·Σw² when `l1`/`l2` are given) with central differences.
 
     Every weight and every bias (frozen ones too: the slope exists even if not trained).
+    L1's slope is not defined at w = 0 (backprop takes sign(0) = 0 there).
     """
     x, y = as_problem(network, inputs, targets)
-    gw, gb = gradients(network, x, y)
+    rates = (check_regularization(l1, "l1"), check_regularization(l2, "l2"))
+    gw, gb = gradients(network, x, y, *rates)
     rows: list[GradCheckRow] = []
     kinds = [("weight", network.weights, gw)]
     if network.biases is not None:
         kinds.append(("bias", network.biases, gb))
     for kind, params, grads in kinds:
         for layer, (p, g) in enumerate(zip(params, grads, strict=True)):
-            num = _numeric(network, x, y, layer, kind, eps)
+            num = _numeric(network, x, y, layer, kind, eps, rates)
             rel = _relative_error(g, num)
             for idx in np.ndindex(p.shape):
                 rows.append(

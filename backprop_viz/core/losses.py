@@ -33,6 +33,7 @@ class Loss:
     signal: Callable[[Array, Array, Array, Activation, bool], Signal]
     output_activation: str | None = None  # the only output activation it accepts
     derivative_cancels: bool = False  # δ = y − ŷ: the output f′ cancels
+    categorical: bool = False  # one class per record (softmax): accuracy is by argmax
 
     def per_record(self, y: Array, y_hat: Array, z: Array) -> Array:
         """E for each record, shape (..., records); z is the output layer's weighted sum."""
@@ -108,6 +109,55 @@ def _cross_entropy_signal(
     return delta / np.maximum(slope, np.finfo(float).tiny), delta
 
 
+# --- cross-entropy over k classes: E = −Σ_k y_k ln ŷ_k, softmax output ---------------------
+
+
+def _log_softmax(z: Array) -> Array:
+    # ln ŷ_k = h_k − ln Σ_j e^(h_j), the sum shifted by its largest term: no log(0), no
+    # overflow, however large the weighted sums.
+    top = np.max(z, axis=-1, keepdims=True)
+    return z - (top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True)))
+
+
+def _softmax_entry(y: Array, y_hat: Array, z: Array) -> Array:
+    # 0·ln ŷ is 0 even where ln ŷ is very negative: only the target's classes count.
+    return -np.where(y != 0.0, y * _log_softmax(z), 0.0)
+
+
+def _softmax_report_entry(y: Array, y_hat: Array, z: Array) -> Array:
+    # Per record, shaped (..., records, 1): the curves average E over records, not classes.
+    return np.sum(_softmax_entry(y, y_hat, z), axis=-1, keepdims=True)
+
+
+def _softmax_report(y: Array, y_hat: Array, z: Array) -> float:
+    return float(np.mean(_softmax_report_entry(y, y_hat, z)))
+
+
+def _softmax_signal(
+    y: Array, y_hat: Array, z: Array, activation: Activation, with_error: bool
+) -> Signal:
+    # ∂E/∂h_k = ŷ_k·Σ_j y_j − y_k = ŷ_k − y_k for targets summing to 1: δ = y − ŷ per class.
+    # The units share one sum, so there is no per-unit f′ to divide out: the error shown
+    # before f′ is δ itself.
+    delta = y - y_hat
+    return (delta if with_error else None), delta
+
+
+SOFTMAX_CROSS_ENTROPY = Loss(
+    name="cross_entropy",  # the configuration's name; the softmax output selects this form
+    label="Cross-entropy",
+    latex=r"E=-\sum_k y_k\ln\hat y_k",
+    report_label="mean cross-entropy",
+    entry=_softmax_entry,
+    report_entry=_softmax_report_entry,
+    report_value=_softmax_report,
+    signal=_softmax_signal,
+    output_activation="softmax",
+    derivative_cancels=True,
+    categorical=True,
+)
+
+
 LOSSES: dict[str, Loss] = {
     "squared_error": Loss(
         name="squared_error",
@@ -132,6 +182,14 @@ LOSSES: dict[str, Loss] = {
         derivative_cancels=True,
     ),
 }
+
+
+def loss_for_output(loss: Loss, output: Activation) -> Loss:
+    """The form of `loss` that goes with the output activation: cross-entropy over k classes
+    for a softmax output, `loss` itself otherwise. A mismatch is left for validation."""
+    if output.name == "softmax" and loss.name == "cross_entropy":
+        return SOFTMAX_CROSS_ENTROPY
+    return loss
 
 
 def get_loss(name: str) -> Loss:

@@ -210,6 +210,43 @@ def parameter_steps(
     return dw, [learning_rate * np.add.reduce(d, axis=-2) / n for d in bwd.error_terms]
 
 
+def penalty(weights: Sequence[Array], l1: float = 0.0, l2: float = 0.0) -> Array | float:
+    """The regularization added to the record-averaged E: λ₁·Σ|w| + (λ₂/2)·Σw² over every
+    weight (biases are not regularized); per stacked network when the weights carry leading
+    axes. Exactly 0.0 when both rates are 0."""
+    if not (l1 or l2):
+        return 0.0
+    total: Array | float = 0.0
+    for w in weights:
+        if l1:
+            total = total + l1 * np.sum(np.abs(w), axis=(-2, -1))
+        if l2:
+            total = total + 0.5 * l2 * np.sum(w * w, axis=(-2, -1))
+    return total
+
+
+def regularized_steps(
+    dw: Sequence[Array],
+    weights: Sequence[Array],
+    learning_rate: float,
+    l1: float = 0.0,
+    l2: float = 0.0,
+) -> list[Array]:
+    """Δw = η·(mean of δ·input − λ₂·w − λ₁·sign(w)) from the data's steps η·mean(δ·input):
+    gradient descent on E + penalty. The data's steps themselves when both rates are 0."""
+    if not (l1 or l2):
+        return list(dw)
+    out = []
+    for d, w in zip(dw, weights, strict=True):
+        pull = 0.0
+        if l2:
+            pull = l2 * w
+        if l1:
+            pull = pull + l1 * np.sign(w)  # sign(0) = 0: a zero weight stays at zero
+        out.append(d - learning_rate * pull)
+    return out
+
+
 def updated(net: Network, dw: Sequence[Array], db: Sequence[Array] | None) -> Network:
     """w ← w + Δw (and b ← b + Δb when the biases train)."""
     weights = [w + d for w, d in zip(net.weights, dw, strict=True)]
@@ -219,10 +256,14 @@ def updated(net: Network, dw: Sequence[Array], db: Sequence[Array] | None) -> Ne
     return net.with_parameters(weights, biases)
 
 
-def gradients(net: Network, x: Array, y: Array) -> tuple[list[Array], list[Array]]:
-    """∂E/∂W and ∂E/∂b of the record-averaged loss, per layer (the negated steps for η = 1)."""
+def gradients(
+    net: Network, x: Array, y: Array, l1: float = 0.0, l2: float = 0.0
+) -> tuple[list[Array], list[Array]]:
+    """∂E/∂W and ∂E/∂b of the record-averaged loss plus the penalty λ₁·Σ|w| + (λ₂/2)·Σw²,
+    per layer (the negated steps for η = 1)."""
     with np.errstate(over="ignore", invalid="ignore"):
         fwd = forward_pass(net, x)
         bwd = backward_pass(net, fwd, y)
         dw, db = parameter_steps(fwd, bwd, 1.0)
+        dw = regularized_steps(dw, net.weights, 1.0, l1, l2)
     return [-g for g in dw], [-g for g in db]

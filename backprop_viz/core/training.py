@@ -10,8 +10,16 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..limits import MAX_EPOCHS
-from .network import Forward, MatMul, Network, backward_pass, forward_pass, parameter_steps
-from .validate import as_problem, check_learning_rate
+from .network import (
+    Forward,
+    MatMul,
+    Network,
+    backward_pass,
+    forward_pass,
+    parameter_steps,
+    regularized_steps,
+)
+from .validate import as_problem, check_learning_rate, check_regularization
 
 Array = np.ndarray
 
@@ -98,6 +106,8 @@ def train(
     snapshot_epochs: Iterable[int] = (),
     progress: Callable[[int, int], None] | None = None,
     ordered_sums: bool = False,
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> TrainResult:
     """Train by gradient descent and record the loss after every epoch.
 
@@ -111,8 +121,15 @@ def train(
     (products through `ordered_matmul`, which adds records one by one as the lesson's loop
     does; bias steps and losses by NumPy's add.reduce): the same bits on every machine, at
     two to three times the time for the lesson's network.
+
+    `l1` and `l2` (each in [0, 0.1]) regularize the weights (not the biases): every step is
+    Δw = η·(mean of δ·input − λ₂·w − λ₁·sign(w)). The loss histories stay the data's loss
+    (without the penalty), comparable between training and test sets. Accuracy is the share
+    of outputs on the target's side of 0.5, or for a softmax output the share of records
+    whose largest output is the target's class (argmax).
     """
     lr = check_learning_rate(learning_rate)
+    rates = (check_regularization(l1, "l1"), check_regularization(l2, "l2"))
     epochs = _checked_epochs(mode, epochs)
     x, y = as_problem(network, inputs, targets, "training")
     test = None
@@ -136,7 +153,7 @@ def train(
         fwd = forward_pass(net, x, matmul)
         for epoch in range(epochs):
             last = net
-            net = _epoch(net, x, y, fwd, lr, batch, rng, matmul)
+            net = _epoch(net, x, y, fwd, lr, batch, rng, matmul, rates)
             # This forward both scores the epoch and starts the next batch step.
             fwd = forward_pass(net, x, matmul)
             value = report(y, fwd.output, fwd.weighted_sums[-1])
@@ -208,12 +225,22 @@ def _batch_size(mode: str, batch_size: int, n: int) -> int:
     return min(int(batch_size), n)
 
 
-def _update(net: Network, fwd: Forward, ys: Array, lr: float, matmul: MatMul) -> Network:
-    """One step from a forward pass: w ← w + Δw (b too when the biases train). New arrays,
-    never in place: the previous parameters stay valid for a roll-back."""
+def _update(
+    net: Network,
+    fwd: Forward,
+    ys: Array,
+    lr: float,
+    matmul: MatMul,
+    rates: tuple[float, float] = (0.0, 0.0),
+) -> Network:
+    """One step from a forward pass: w ← w + Δw (b too when the biases train), with the
+    (λ₁, λ₂) regularization's pull in Δw. New arrays, never in place: the previous
+    parameters stay valid for a roll-back."""
     train_b = net.biases is not None and net.train_biases
     bwd = backward_pass(net, fwd, ys, with_errors=False, matmul=matmul)
     dw, db = parameter_steps(fwd, bwd, lr, with_biases=train_b, matmul=matmul)
+    if rates[0] or rates[1]:
+        dw = regularized_steps(dw, net.weights, lr, *rates)
     weights = [w + d for w, d in zip(net.weights, dw, strict=True)]
     biases = [b + d for b, d in zip(net.biases, db, strict=True)] if train_b else net.biases
     return net.with_parameters(weights, biases)
@@ -228,16 +255,29 @@ def _epoch(
     batch: int,
     rng: np.random.Generator,
     matmul: MatMul,
+    rates: tuple[float, float] = (0.0, 0.0),
 ) -> Network:
     """One epoch: one step from all records (`fwd` is their forward pass), or one step per
     shuffled batch."""
     if batch == len(x):
-        return _update(net, fwd, y, lr, matmul)
+        return _update(net, fwd, y, lr, matmul, rates)
     order = rng.permutation(len(x))
     for start in range(0, len(x), batch):
         idx = order[start : start + batch]
-        net = _update(net, forward_pass(net, x[idx], matmul), y[idx], lr, matmul)
+        net = _update(net, forward_pass(net, x[idx], matmul), y[idx], lr, matmul, rates)
     return net
+
+
+def accuracy(y: Array, y_hat: Array, categorical: bool = False) -> Array:
+    """The share of right answers, per entry of any leading (stacked) axes of ŷ.
+
+    Categorical (softmax): a record is right when its largest output is its target's
+    class (argmax of both). Otherwise each output is right when it is on the target's side
+    of 0.5."""
+    if categorical:
+        hits = np.argmax(y_hat, axis=-1) == np.argmax(y, axis=-1)
+        return np.count_nonzero(hits, axis=-1) / y.shape[-2]
+    return np.count_nonzero((y_hat > 0.5) == (y > 0.5), axis=(-2, -1)) / y.size
 
 
 class _Book:
@@ -309,8 +349,12 @@ class _Book:
     def _accuracies(self, count: int, stacked: Network) -> None:
         stop = self.first + count
         outs = np.stack([p[1] for p in self.pending[:count]])
-        hits = np.count_nonzero((outs > 0.5) == self.y_pos, axis=(-2, -1))
-        self.accuracy[self.first : stop] = hits / self.y.size
+        categorical = self.network.loss.categorical
+        if categorical:
+            self.accuracy[self.first : stop] = accuracy(self.y, outs, categorical=True)
+        else:  # the lesson's hot path: its thresholded targets computed once
+            hits = np.count_nonzero((outs > 0.5) == self.y_pos, axis=(-2, -1))
+            self.accuracy[self.first : stop] = hits / self.y.size
         if self.test:
             xt, yt = self.test
             tf = forward_pass(stacked, xt, self.matmul)
@@ -318,5 +362,4 @@ class _Book:
             self.test_loss[self.first : stop] = loss.report_each(
                 yt, tf.output, tf.weighted_sums[-1]
             )
-            hits = (tf.output > 0.5) == (yt > 0.5)
-            self.test_accuracy[self.first : stop] = np.count_nonzero(hits, axis=(-2, -1)) / yt.size
+            self.test_accuracy[self.first : stop] = accuracy(yt, tf.output, categorical)

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import ConfigError
-from ..limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE
+from ..limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MAX_REGULARIZATION
 from .activations import Activation, get_activation
-from .losses import Loss, get_loss
+from .losses import Loss, get_loss, loss_for_output
 
 if TYPE_CHECKING:
     from .network import Network
@@ -70,10 +70,19 @@ def network_parts(
             f"Give one activation for all layers or one per layer ({len(mats)}); got {len(names)}."
         )
     acts = tuple(get_activation(n) for n in names)
-    loss_obj = get_loss(loss)
+    if any(a.name == "softmax" for a in acts[:-1]):
+        raise ConfigError("Softmax may only be the last (output) layer's activation.")
+    loss_obj = loss_for_output(get_loss(loss), acts[-1])
+    if acts[-1].name == "softmax":
+        if loss_obj.output_activation != "softmax":
+            raise ConfigError("A softmax output layer needs the cross-entropy loss.")
+        if mats[-1].shape[1] < 2:
+            raise ConfigError("A softmax output layer needs at least 2 units (one per class).")
     needed = loss_obj.output_activation
     if needed and acts[-1].name != needed:
-        raise ConfigError(f"{loss_obj.label} loss needs a {needed} output layer.")
+        raise ConfigError(
+            f"{loss_obj.label} loss needs a {needed} output layer (or softmax, for classes)."
+        )
 
     bias_arrays = None
     if biases is not None:
@@ -134,3 +143,19 @@ def check_learning_rate(learning_rate: object) -> float:
             f"A learning rate of {lr:g} is too large; use at most {MAX_LEARNING_RATE:g}."
         )
     return lr
+
+
+def check_regularization(rate: object, name: str = "l2") -> float:
+    """A regularization rate λ in [0, MAX_REGULARIZATION] (`name` is "l1" or "l2", for the
+    message); ConfigError otherwise."""
+    if isinstance(rate, bool):
+        raise ConfigError(f"{name} must be a number from 0 to {MAX_REGULARIZATION:g}.")
+    try:
+        value = float(rate)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number from 0 to {MAX_REGULARIZATION:g}.") from None
+    if not (np.isfinite(value) and 0.0 <= value <= MAX_REGULARIZATION):
+        raise ConfigError(
+            f"{name} must be a number from 0 to {MAX_REGULARIZATION:g}; got {value:g}."
+        )
+    return value
