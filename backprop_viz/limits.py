@@ -77,3 +77,4 @@ TRAIN_LIVE_CHUNK_SECONDS = 0.08  # server time one live chunk of epochs aims at
 TRAIN_LIVE_INTERVAL_SECONDS = 0.2  # the live fragment reruns this often
 TRAIN_LIVE_MAX_CHUNK_EPOCHS = 2_000  # epochs in one live chunk, however fast they are
 MAX_UNIT_PICTURES = 40  # per-unit heatmaps drawn; larger networks show the first ones
+MAX_LIVE_SHOWN_POINTS = 150  # data points drawn per split while training live (each redraw)
