@@ -324,3 +324,18 @@ def test_a_changed_weight_changes_every_picture_downstream_and_none_upstream(spi
     assert same[8:16] == [True] * 5 + [False] + [True] * 2  # only a²₆ in the second
     assert not same[16]  # and the output
     assert run.network.weights[1][2, 5] != 3.0  # the run itself is untouched
+
+
+def test_live_boundary_draws_fewer_points_evenly_picked(spirals):
+    from backprop_viz.figures.training import live_figures
+    from backprop_viz.limits import MAX_LIVE_SHOWN_POINTS
+
+    run, data = spirals
+    points = live_figures(run, data)["boundary"]["data"][1:]
+    drawn = {t["name"]: decode(t["x"]).size for t in points}
+    train = sum(v for k, v in drawn.items() if "training" in k)
+    test = sum(v for k, v in drawn.items() if "test" in k)
+    assert train == min(len(data.y_train), MAX_LIVE_SHOWN_POINTS) < len(data.y_train)
+    assert test == min(len(data.y_test), MAX_LIVE_SHOWN_POINTS)
+    # Evenly picked from the split, so both classes stay in view.
+    assert all(n > 0.3 * MAX_LIVE_SHOWN_POINTS for k, n in drawn.items() if "training" in k)

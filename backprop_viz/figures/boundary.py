@@ -54,10 +54,10 @@ def _quantize(values: Array) -> Array:
     return np.round(np.clip(clean, 0.0, 1.0) * LEVELS).astype(np.uint8)
 
 
-def _shown(X: Array, y: Array) -> tuple[Array, Array]:
-    if len(y) <= MAX_SHOWN_POINTS:
+def _shown(X: Array, y: Array, most: int) -> tuple[Array, Array]:
+    if len(y) <= most:
         return X, y
-    keep = np.linspace(0, len(y) - 1, MAX_SHOWN_POINTS).astype(int)  # evenly, deterministic
+    keep = np.linspace(0, len(y) - 1, most).astype(int)  # evenly, deterministic
     return X[keep], y[keep]
 
 
@@ -84,7 +84,7 @@ def _heatmap(axis: Array, z: Array, smooth: str) -> dict[str, Any]:
 
 
 def _point_traces(
-    X_train: Array, y_train: Array, X_test: Array, y_test: Array
+    X_train: Array, y_train: Array, X_test: Array, y_test: Array, most: int = MAX_SHOWN_POINTS
 ) -> list[dict[str, Any]]:
     """The data points by class and split: training as circles, test as diamonds."""
     traces = []
@@ -92,7 +92,7 @@ def _point_traces(
         ("training", X_train, y_train, "circle"),
         ("test", X_test, y_test, "diamond"),
     ):
-        Xs, ys = _shown(X, y)
+        Xs, ys = _shown(X, y, most)
         for cls, colour in ((0, NEGATIVE), (1, POSITIVE)):
             pts = Xs[ys == cls]
             traces.append(
@@ -156,10 +156,12 @@ def boundary_figure(
     X_test: Array,
     y_test: Array,
     grid: int = GRID,
+    max_points: int = MAX_SHOWN_POINTS,
 ) -> dict[str, Any]:
     """The network's output ŷ over the plane as a heatmap, one frame per checkpoint, with
     the data points on top (training as circles, test as diamonds). With one checkpoint
-    (live training) the figure is still: no frames, no controls."""
+    (live training) the figure is still: no frames, no controls. At most `max_points`
+    points per split are drawn, evenly picked (every redraw moves each one's SVG)."""
     half = plane_half_width(X_train, X_test)
     axis = np.linspace(-half, half, grid)
     z = _quantize(boundary_outputs(network, checkpoints, axis, axis))
@@ -176,7 +178,7 @@ def boundary_figure(
         # Interpolated per pixel for a run's figure; live, the browser's cheaper scaling.
         "data": [
             _heatmap(axis, z[-1], "best" if len(epochs) > 1 else "fast"),
-            *_point_traces(X_train, y_train, X_test, y_test),
+            *_point_traces(X_train, y_train, X_test, y_test, max_points),
         ],
         "layout": _layout(half, epochs),
     }

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.network import Network
 from ..explain.notation import layer_titles, unit_names
+from ..limits import MAX_LIVE_SHOWN_POINTS
 from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
 from ..trainer.units import plane_half_width, unit_outputs
 from .accuracy import accuracy_figure
@@ -99,7 +100,13 @@ def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
     }
     if data.is_2d:
         figures["boundary"] = boundary_figure(
-            run.network, [now], data.X_train, data.y_train, data.X_test, data.y_test
+            run.network,
+            [now],
+            data.X_train,
+            data.y_train,
+            data.X_test,
+            data.y_test,
+            max_points=MAX_LIVE_SHOWN_POINTS,
         )
         figures["units"] = unit_pictures(
             run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
