@@ -19,6 +19,7 @@ from .state import TrainViewState, set_run, stop_live
 
 PROGRESS_AFTER_S = 0.3  # a bar appears once work has taken this long
 RUNS_KEPT = 24  # runs (with their figures) kept, shared by all sessions
+NETWORK_EVERY = 3  # while live, the network diagram is redrawn every this many updates
 
 
 @st.cache_resource(max_entries=RUNS_KEPT, show_spinner=False)
@@ -205,5 +206,11 @@ def live_chunk(state: TrainViewState) -> bool:
     if chunk.finished:
         pause_live(state)
         return True
-    state.figures = live_figures(chunk.run, data)
+    figures = live_figures(chunk.run, data)
+    state.live_updates += 1
+    if state.live_updates % NETWORK_EVERY and state.figures and "network" in state.figures:
+        # The same diagram as last time (its title says after which epoch): the browser
+        # has one chart fewer to redraw on most updates.
+        figures["network"] = state.figures["network"]
+    state.figures = figures
     return False

@@ -45,6 +45,7 @@ class TrainViewState:
     run_data: Dataset | None = None
     live: bool = False
     live_rate: float | None = None
+    live_updates: int = 0  # live chunks so far
     data_key: Hashable | None = None  # the data the controls show now
     opened: bool = False  # the page has shown a first result (trained on the first visit)
     training: str | None = None  # a Train in progress; still set if it was cut short
