@@ -36,6 +36,7 @@ from backprop_viz.trainer.runs import fresh_run
 
 TARGET_UPDATES_PER_S = 5.0
 TARGET_SECONDS_TO_095 = 3.0
+WAIT_MS = 120_000  # for the page to open: generous, the cores may be busy with others' work
 
 
 def load() -> str:
@@ -118,13 +119,16 @@ def in_browser(seconds: float) -> None:
     with StreamlitServer(REPO_ROOT / "app.py") as server, sync_playwright() as pw:
         browser = launch_browser(pw)
         page = browser.new_page(viewport={"width": 1500, "height": 2600})
-        open_app(page, server.url)
+        page.set_default_timeout(WAIT_MS)
+        open_app(page, server.url, WAIT_MS)
         page.get_by_role("link", name="Training").click()
-        wait_idle(page)
+        wait_idle(page, WAIT_MS)
         page.locator(".st-key-train_preset_g0").click()
         page.get_by_role("option", name="Two spirals", exact=True).click()
-        expect(page.locator(".st-key-train_preset_g1 input")).to_have_value("Two spirals")
-        wait_idle(page)
+        expect(page.locator(".st-key-train_preset_g1 input")).to_have_value(
+            "Two spirals", timeout=WAIT_MS
+        )
+        wait_idle(page, WAIT_MS)
         start = page.evaluate(OBSERVE_JS)
         page.get_by_role("button", name="▶ Train live").click()
         time.sleep(seconds)
