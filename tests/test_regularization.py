@@ -175,3 +175,25 @@ def test_config_writes_the_rates_back_and_the_cli_reports_the_regularized_step(t
     ):
         expected = np.array(data_dw) - eta * (0.05 * w + 0.01 * np.sign(w))
         np.testing.assert_allclose(np.array(dw), expected, rtol=1e-13, atol=1e-17)
+
+
+def test_the_stages_and_tables_show_the_penalty_only_when_there_is_one():
+    from backprop_viz.explain.stages import build_stages
+    from backprop_viz.explain.tables import step_tables
+
+    cfg = load_preset("lesson-step")
+    data = config_to_dict(cfg)
+    data["l2"] = 0.05
+    t = parse_config(data).step()
+    stages = {s.key: s for s in build_stages(t)}
+    assert stages["steps"].caption.startswith("Δw = η·(δ·input − 0.05·w)")
+    from backprop_viz.explain.notation import fmt
+
+    assert f"E + penalty: {fmt(t.loss_before)} → {fmt(t.loss_after)}" in stages["new"].caption
+    assert t.loss_before > t.data_loss_before
+    titles = [title for title, _ in step_tables(t)]
+    assert "Δw from the data, layer 1 (η·δ·input)" in titles
+    plain = {s.key: s for s in build_stages(cfg.step())}
+    assert plain["steps"].caption.startswith("Δw = η·δ·input")
+    assert "penalty" not in plain["new"].caption
+    assert not any("from the data" in title for title, _ in step_tables(cfg.step()))

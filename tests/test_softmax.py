@@ -183,3 +183,22 @@ def test_argmax_accuracy_differs_from_thresholding():
     assert accuracy(y, y_hat, categorical=True) == pytest.approx(2 / 3)
     # Thresholding at 0.5 would score each output, not each record.
     assert accuracy(y, y_hat) == pytest.approx(6 / 9)
+
+
+def test_the_stages_and_tables_say_delta_is_y_minus_y_hat_per_class():
+    from backprop_viz.explain.stages import build_stages
+    from backprop_viz.explain.tables import step_tables
+
+    t = parse_config(_config()).step()
+    stages = {s.key: s for s in build_stages(t)}
+    d = t.layers[-1].error_term[0]
+    expected = t.targets[0] - t.output[0]
+    np.testing.assert_allclose(d, expected, rtol=1e-14)
+    cap = stages["delta-out"].caption
+    assert cap.startswith("δᵒ_k = y_k − ŷ_k for each class k")
+    assert "softmax" in cap and "f′ cancels" not in cap
+    assert r"y_k-\hat y_k" in stages["delta-out"].latex
+    errors = dict(step_tables(t))["Errors and error terms"]
+    softmax_rows = [row for row in errors.splitlines() if "softmax: δ = y − ŷ" in row]
+    assert len(softmax_rows) == 3  # one per class; the hidden rows keep their f′
+    assert "softmax" not in "".join(r for r in errors.splitlines() if r not in softmax_rows)

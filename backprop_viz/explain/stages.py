@@ -181,7 +181,14 @@ def _output_error(story: _Story) -> None:
     )
     d_out = out.error_term[r]
     act_out = net.activations[-1]
-    if net.loss.derivative_cancels:
+    if net.loss.categorical:
+        cap = f"δᵒ_k = y_k − ŷ_k for each class k = {vec(d_out)}   (softmax with cross-entropy)"
+        ltx = (
+            rf"\delta^o_k = y_k-\hat y_k\ \text{{for each class }}k = {texvec(d_out)}"
+            r"\quad\text{(softmax with cross-entropy: } -\partial E/\partial h_k"
+            r" = y_k-\hat y_k\text{)}"
+        )
+    elif net.loss.derivative_cancels:
         cap = f"δᵒ = y − ŷ = {vec(d_out)}   (cross-entropy: f′ cancels)"
         ltx = (
             rf"\delta^o = y-\hat y = {texvec(d_out)}"
@@ -238,10 +245,15 @@ def _update(story: _Story) -> None:
     n = net.n_layers
     sym = unit_symbols(n)
     parts = [f"Δw{sub(i + 1)} = {vec(lt.weight_delta)}" for i, lt in enumerate(layers)]
+    rule, rule_tex = "Δw = η·δ·input", ""
+    if t.regularized:
+        rule, rule_tex = _penalty_rule(t.l1, t.l2)
     steps_latex = (
         r"\begin{gathered}"
+        + rule_tex
         + r" \\ ".join(
-            rf"\Delta W^{{({i + 1})}} = \eta\,{delta_tex(i, n)}\,{tex_symbol(sym[i])} = "
+            rf"\Delta W^{{({i + 1})}} = "
+            + ("" if t.regularized else rf"\eta\,{delta_tex(i, n)}\,{tex_symbol(sym[i])} = ")
             + texmat(lt.weight_delta)
             for i, lt in enumerate(layers)
         )
@@ -252,20 +264,32 @@ def _update(story: _Story) -> None:
     story.add(
         "steps",
         "Weight steps",
-        "Δw = η·δ·input   " + "   ".join(parts),
+        f"{rule}   " + "   ".join(parts),
         steps_latex,
         [lt.weight_delta for lt in layers],
         "Δw",
     )
+    e_txt, e_tex = ("E + penalty", r"E+\text{penalty}") if t.regularized else ("E", "E")
     story.add(
         "new",
         "New weights",
-        f"w ← w + Δw   E: {fmt(t.loss_before)} → {fmt(t.loss_after)}",
-        rf"w \leftarrow w + \Delta w,\qquad E:\ {tex(t.loss_before)} \rightarrow "
+        f"w ← w + Δw   {e_txt}: {fmt(t.loss_before)} → {fmt(t.loss_after)}",
+        rf"w \leftarrow w + \Delta w,\qquad {e_tex}:\ {tex(t.loss_before)} \rightarrow "
         rf"{tex(t.loss_after)}",
         [lt.new_weights for lt in layers],
         "new w",
     )
+
+
+def _penalty_rule(l1: float, l2: float) -> tuple[str, str]:
+    """The regularized step rule, in text and as a LaTeX line before the steps."""
+    pull = [f"{fmt(l2)}·w"] if l2 else []
+    pull += [f"{fmt(l1)}·sign(w)"] if l1 else []
+    pull_tex = [rf"{tex(l2)}\,w"] if l2 else []
+    pull_tex += [rf"{tex(l1)}\,\operatorname{{sign}}(w)"] if l1 else []
+    text = "Δw = η·(δ·input − " + " − ".join(pull) + ")"
+    latex = r"\Delta w = \eta\,(\delta\,\text{input} - " + " - ".join(pull_tex) + r")\\ "
+    return text, latex
 
 
 def _whole(story: _Story) -> None:

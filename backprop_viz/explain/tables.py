@@ -25,11 +25,15 @@ def step_tables(t: StepTrace) -> list[tuple[str, str]]:
     names = unit_names(t.network.sizes)
     fwd = [[n, "", full(v)] for n, v in zip(names[0], t.inputs[0], strict=True)]
     back = []
+    last = t.network.n_layers - 1
     for i, lt in enumerate(t.layers):
         fprime = t.network.activations[i].derivative(lt.weighted_sum[0], lt.output[0])
+        # Softmax units share one sum: no per-unit f′; with cross-entropy δ_k = y_k − ŷ_k.
+        shared = i == last and t.network.loss.categorical
         for k, n in enumerate(names[i + 1]):
             fwd.append([n, full(lt.weighted_sum[0, k]), full(lt.output[0, k])])
-            back.append([n, full(lt.error[0, k]), full(fprime[k]), full(lt.error_term[0, k])])
+            slope = "softmax: δ = y − ŷ" if shared else full(fprime[k])
+            back.append([n, full(lt.error[0, k]), slope, full(lt.error_term[0, k])])
     out = [
         ("Forward pass", md_table(["unit", "h (weighted sum)", "a = f(h)"], fwd)),
         (
@@ -45,7 +49,13 @@ def step_tables(t: StepTrace) -> list[tuple[str, str]]:
         if lt.bias_delta is not None:
             rows_d.append(["bias" + frozen, *map(full, lt.bias_delta)])
             rows_w.append(["bias", *map(full, lt.new_biases)])
-        out.append((f"Δw, layer {i + 1} (η·δ·input)", md_table(cols, rows_d)))
+        if t.regularized:
+            rows_data = [[n, *map(full, r)] for n, r in zip(names[i], lt.data_delta, strict=True)]
+            out.append((f"Δw from the data, layer {i + 1} (η·δ·input)", md_table(cols, rows_data)))
+            rule = "η·(δ·input − λ₂·w − λ₁·sign w)"
+        else:
+            rule = "η·δ·input"
+        out.append((f"Δw, layer {i + 1} ({rule})", md_table(cols, rows_d)))
         out.append((f"New weights, layer {i + 1} (w + Δw)", md_table(cols, rows_w)))
     return out
 
