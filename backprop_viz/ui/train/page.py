@@ -60,7 +60,8 @@ def _serve(
     if data is None:
         return
     if request is None and not state.opened and ok:
-        request = "train"  # the first visit opens on a result
+        request = "train"  # the first visit opens on a result (tried once)
+        state.opened = True
     if request == "train" and ok:
         train_new(state, spec, data, data_key, slot)
     elif request == "more" and data_key == state.run_data_key:
