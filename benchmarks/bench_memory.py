@@ -6,7 +6,9 @@ Starts the app (`streamlit run app.py`, headless, on a free port, with the proje
 .streamlit/config.toml). Each round opens `--sessions` sessions at once; each runs the step
 page and moves the x₁ slider `--steps` times, on a configuration of its own (every session
 sets x₂ to a value no other session uses, in any round), so every per-configuration cache
-fills as a class exploring on its own would fill it. Then every session closes, and the
+fills as a class exploring on its own would fill it; then it goes to the Training page,
+types a seed of its own and presses Train, so the shared store of trained runs fills and
+every session holds a run and its figures of its own. Then every session closes, and the
 benchmark waits `--settle` seconds: longer than the server's disconnected-session
 lifetime (server.disconnectedSessionTTL, 120 s by default), after which a closed session's
 state should be gone. Prints the server's RSS before, at the peak and after the wait, for
@@ -46,6 +48,9 @@ SLIDER = "Input x₁"
 OTHER_SLIDER = "Input x₂"  # set once per session, to a value of its own
 GRID = 0.01  # the input sliders' step
 LOW = -2.9  # the first session's x₂; x₂ stays inside the slider's range [-3, 3]
+TRAINING_PAGE = "training"  # its url path
+SEED_BOX = "Seed"
+TRAIN_BUTTON = "Train"
 
 
 @dataclass
@@ -64,23 +69,36 @@ def x2_value(round_index: int, session: int, sessions: int) -> float:
     return round(LOW + GRID * (round_index * sessions + session), 2)
 
 
-async def _one_session(url: str, x2: float, steps: int) -> tuple[ProtocolSession, int]:
+async def _one_session(
+    url: str, x2: float, steps: int, seed: int | None
+) -> tuple[ProtocolSession, int]:
     session, run = await ProtocolSession.open(url)
-    errors = len(run.exceptions)
-    run = await session.set_slider(OTHER_SLIDER, x2)
-    errors += len(run.exceptions)
+    runs = [run, await session.set_slider(OTHER_SLIDER, x2)]
     x1 = session.widgets[SLIDER].value[0]
     for k in range(steps):
-        run = await session.set_slider(SLIDER, round(x1 + GRID * (k + 1), 2))
-        errors += len(run.exceptions)
-    return session, errors
+        runs.append(await session.set_slider(SLIDER, round(x1 + GRID * (k + 1), 2)))
+    if seed is not None:
+        runs.append(await session.goto(TRAINING_PAGE))
+        runs.append(await session.set_number(SEED_BOX, seed))
+        runs.append(await session.click(TRAIN_BUTTON))
+    return session, sum(len(run.exceptions) for run in runs)
 
 
-async def _open_and_close(url: str, round_index: int, sessions: int, steps: int) -> int:
-    """Open `sessions` sessions at once, step each, then close them all; return the number
+async def _open_and_close(
+    url: str, round_index: int, sessions: int, steps: int, train: bool = True
+) -> int:
+    """Open `sessions` sessions at once, use each, then close them all; return the number
     of error boxes the pages drew."""
     opened = await asyncio.gather(
-        *(_one_session(url, x2_value(round_index, i, sessions), steps) for i in range(sessions))
+        *(
+            _one_session(
+                url,
+                x2_value(round_index, i, sessions),
+                steps,
+                round_index * sessions + i if train else None,
+            )
+            for i in range(sessions)
+        )
     )
     await asyncio.gather(*(session.close() for session, _ in opened))
     return sum(errors for _, errors in opened)
@@ -93,11 +111,12 @@ def run_round(
     steps: int,
     settle_s: float,
     sample_every_s: float,
+    train: bool,
 ) -> RoundResult:
-    """One class: sessions come, step, leave; then wait `settle_s` and read the RSS."""
+    """One class: sessions come, work, leave; then wait `settle_s` and read the RSS."""
     before = server.rss_mib()
     with RssSampler(server.pid) as sampler:
-        errors = asyncio.run(_open_and_close(server.url, round_index, sessions, steps))
+        errors = asyncio.run(_open_and_close(server.url, round_index, sessions, steps, train))
     closed = time.monotonic()
     timeline = [(0.0, server.rss_mib())]
     while (elapsed := time.monotonic() - closed) < settle_s:
@@ -140,6 +159,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--settle", type=float, default=180.0, help="seconds to wait after the last close"
     )
+    parser.add_argument(
+        "--no-training", action="store_true", help="leave out the Training page's Train"
+    )
     parser.add_argument("--sample-every", type=float, default=30.0, help="seconds")
     parser.add_argument("--app-dir", type=Path, default=REPO_ROOT)
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
@@ -148,7 +170,9 @@ def main(argv: list[str] | None = None) -> None:
     env = dict(item.split("=", 1) for item in args.env)
 
     print(
-        f"{args.rounds} rounds of {args.sessions} sessions ({args.steps} slider steps each), "
+        f"{args.rounds} rounds of {args.sessions} sessions ({args.steps} slider steps each"
+        + ("" if args.no_training else ", then Train with a seed of its own")
+        + "), "
         f"{args.settle:.0f} s wait; app from {args.app_dir}"
         + (f"; env {env}" if env else "")
         + (f"; server args {args.server_arg}" if args.server_arg else "")
@@ -157,13 +181,27 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     with MeasuredServer(args.app_dir, env=env, extra_args=args.server_arg) as server:
         print(f"server idle: {rss_mib(server.pid):.1f} MiB")
+        # One session first, so that the first round's figures do not include what the
+        # first run of each page imports (numpy, pandas, plotly...) once for good.
+        asyncio.run(_open_and_close(server.url, args.rounds, 1, 1, not args.no_training))
+        print(f"server after one session (imports done): {rss_mib(server.pid):.1f} MiB")
         for i in range(args.rounds):
             print(f"round {i + 1}:", flush=True)
             results.append(
-                run_round(server, i, args.sessions, args.steps, args.settle, args.sample_every)
+                run_round(
+                    server,
+                    i,
+                    args.sessions,
+                    args.steps,
+                    args.settle,
+                    args.sample_every,
+                    not args.no_training,
+                )
             )
-        released = [line for line in server.log_text().splitlines() if "expired sessions" in line]
-        print("server log: " + ("; ".join(released) if released else "no expired session released"))
+        # What the app's memory sweep (backprop_viz/ui/memory.py) did, if it runs.
+        words = ("expired sessions", "emptied the caches", "sweep failed", "Traceback")
+        log = [line for line in server.log_text().splitlines() if any(w in line for w in words)]
+        print("server log:\n  " + ("\n  ".join(log) if log else "(no memory sweep lines)"))
     print(f"load average at end: {load_average()}")
     report(results, args.settle)
 
