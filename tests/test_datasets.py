@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from backprop_viz.data.datasets import (
+    CLASSES_2D,
+    CLASSES_LABELS,
     DATASET_LABELS,
     DATASETS_2D,
     LINEAR_NORMAL,
+    REGRESSION_2D,
+    REGRESSION_LABELS,
     SPIRAL_TURNS,
     make_2d,
+    make_classes_2d,
+    make_regression_2d,
+    one_hot,
+    regression_target,
     train_test_split,
 )
 from backprop_viz.errors import DataError
@@ -220,3 +230,139 @@ def test_split_bad_arguments(args, expected):
     with pytest.raises(DataError) as info:
         train_test_split(*args)
     assert expected in str(info.value)
+
+
+# --- regression sets ------------------------------------------------------------------------
+
+
+def _plane_at(p: float, q: float) -> float:
+    return 0.6 * p - 0.4 * q
+
+
+def _gaussians_at(p: float, q: float) -> float:
+    bumps = [(-0.5, -0.5, 1.0), (0.5, 0.5, 1.0), (-0.5, 0.5, -1.0), (0.5, -0.5, -1.0)]
+    return sum(h * math.exp(-((p - a) ** 2 + (q - b) ** 2) / (2 * 0.3**2)) for a, b, h in bumps)
+
+
+def test_regression_names_and_labels():
+    assert REGRESSION_2D == ("plane", "gaussians")
+    assert REGRESSION_LABELS == {"plane": "Plane", "gaussians": "Mixture of Gaussians"}
+
+
+@pytest.mark.parametrize(("name", "oracle"), [("plane", _plane_at), ("gaussians", _gaussians_at)])
+def test_regression_targets_follow_their_documented_function(name, oracle):
+    X, t = make_regression_2d(name, n=150, noise=0.0, seed=3)
+    assert X.shape == (150, 2) and t.shape == (150,) and t.dtype == np.float64
+    assert np.abs(X).max() <= 1.0
+    expected = [oracle(p, q) for p, q in X]
+    np.testing.assert_allclose(t, expected, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(regression_target(name, X), expected, rtol=1e-13, atol=1e-15)
+    assert np.abs(t).max() <= 1.0 and t.std() > 0.2
+
+
+@pytest.mark.parametrize("name", REGRESSION_2D)
+def test_regression_noise_jitters_the_target_not_the_points(name):
+    X0, t0 = make_regression_2d(name, n=500, noise=0.0, seed=1)
+    X1, t1 = make_regression_2d(name, n=500, noise=1.0, seed=1)
+    np.testing.assert_array_equal(X0, X1)
+    assert 0.08 < np.std(t1 - t0) < 0.12  # the documented 0.1 at noise 1
+    _, t2 = make_regression_2d(name, n=500, noise=1.0, seed=1)
+    np.testing.assert_array_equal(t1, t2)
+    assert not np.array_equal(make_regression_2d(name, n=500, seed=2)[0], X0)
+
+
+# --- three classes --------------------------------------------------------------------------
+
+
+def test_class_set_names_and_labels():
+    assert CLASSES_2D == ("blobs3", "spirals3")
+    assert CLASSES_LABELS == {"blobs3": "Three blobs", "spirals3": "Three spirals"}
+
+
+@pytest.mark.parametrize("name", CLASSES_2D)
+@pytest.mark.parametrize("n", [10, 301])
+def test_three_class_sets_are_balanced_in_range_and_separable(name, n):
+    X, labels = make_classes_2d(name, n=n, noise=0.1, seed=4)
+    assert X.shape == (n, 2) and X.dtype == np.float64
+    assert labels.shape == (n,) and labels.dtype == np.int64
+    counts = np.bincount(labels, minlength=3)
+    assert counts.tolist() == [n // 3 + (c < n % 3) for c in range(3)]
+    assert np.abs(X).max() <= 1.5
+    if n > 100:
+        assert nearest_neighbour_accuracy(X, labels.astype(float)) > 0.9
+
+
+@pytest.mark.parametrize("name", CLASSES_2D)
+def test_three_class_sets_are_deterministic_and_noise_only_jitters(name):
+    X1, l1 = make_classes_2d(name, seed=7)
+    X2, l2 = make_classes_2d(name, seed=7)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(l1, l2)
+    Xc, lc = make_classes_2d(name, noise=0.0, seed=7)
+    np.testing.assert_array_equal(lc, l1)
+    assert 0 < np.abs(X1 - Xc).max() < 0.2
+    assert not np.array_equal(make_classes_2d(name, seed=8)[1], l1)
+
+
+def test_three_spirals_arms_follow_the_documented_curve():
+    X, labels = make_classes_2d("spirals3", n=90, noise=0.0, seed=0)
+    r = np.hypot(X[:, 0], X[:, 1])
+    t = (r - 0.1) / 0.9
+    theta = 2 * np.pi * t + 2 * np.pi * labels / 3
+    np.testing.assert_allclose(
+        X, np.column_stack([r * np.cos(theta), r * np.sin(theta)]), atol=1e-12
+    )
+
+
+def test_one_hot():
+    np.testing.assert_array_equal(one_hot(np.array([2, 0, 1])), np.eye(3)[[2, 0, 1]])
+    assert one_hot(np.array([0, 1]), 4).shape == (2, 4)
+    assert one_hot(np.array([], dtype=int), 3).shape == (0, 3)
+    with pytest.raises(DataError, match=r"0\.\.2"):
+        one_hot(np.array([0, 3]), 3)
+    with pytest.raises(DataError, match="whole numbers"):
+        one_hot(np.array([0.5]))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: make_regression_2d("planes"),
+        lambda: make_regression_2d("plane", n=5),
+        lambda: make_classes_2d("spirals3", noise=2.0),
+        lambda: make_classes_2d("blobs3", seed=-1),
+        lambda: make_classes_2d("xor"),
+    ],
+)
+def test_new_sets_refuse_bad_arguments(call):
+    with pytest.raises(DataError):
+        call()
+
+
+def test_a_softmax_network_learns_three_spirals_and_an_identity_one_the_gaussians():
+    from backprop_viz.core.network import Network
+    from backprop_viz.core.training import train
+
+    X, labels = make_classes_2d("spirals3", n=300, noise=0.1, seed=0)
+    Xtr, ytr, Xte, yte = train_test_split(X, labels.astype(float), 0.2, seed=0)
+    net = Network.random(
+        [2, 8, 8, 3],
+        seed=0,
+        activations=["tanh", "tanh", "softmax"],
+        loss="cross_entropy",
+        biases=True,
+    )
+    res = train(
+        net,
+        Xtr,
+        one_hot(ytr.astype(int), 3),
+        epochs=3000,
+        learning_rate=1.0,
+        test_inputs=Xte,
+        test_targets=one_hot(yte.astype(int), 3),
+    )
+    assert res.test_accuracy >= 0.95
+    X, t = make_regression_2d("gaussians", n=200, noise=0.0, seed=0)
+    net = Network.random([2, 8, 1], seed=0, activations=["tanh", "identity"], biases=True)
+    res = train(net, X, t[:, None], epochs=2000, learning_rate=0.1)
+    assert res.loss_history[-1] < 0.5 * np.var(t)  # explains over half the variance

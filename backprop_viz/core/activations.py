@@ -58,8 +58,9 @@ def softmax(z: Array) -> Array:
     """e^(h_k) / Σ_j e^(h_j) over the last axis, shifted by the largest h first so that no
     exponential overflows (the shift cancels in the ratio)."""
     z = np.asarray(z, dtype=float)
-    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)  # e is fresh: divide in place
+    return e
 
 
 def _softmax_diagonal(z: Array, a: Array) -> Array:
