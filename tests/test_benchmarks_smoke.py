@@ -69,8 +69,8 @@ def test_the_benchmarks_give_every_session_its_own_configuration():
     assert len({bench_load.x2_value(i) for i in range(60)}) == 60
 
 
-# A page that keeps an object in its session state and prints a line when that object is
-# freed: the oracle for "the closed session's state was released".
+# A page that keeps an object in its session state and one in a cache, and prints a line
+# when either is freed: the oracle for "released".
 HOLDER_PAGE = """
 import weakref
 import streamlit as st
@@ -80,6 +80,12 @@ class Held:
 if "held" not in st.session_state:
     st.session_state.held = Held()
     weakref.finalize(st.session_state.held, print, "HELD STATE FREED", flush=True)
+@st.cache_resource
+def cached():
+    value = Held()
+    weakref.finalize(value, print, "CACHED VALUE FREED", flush=True)
+    return value
+cached()
 st.write("holding")
 """
 HOOK = "from backprop_viz.ui.memory import release_closed_sessions\nrelease_closed_sessions(0.2)"
@@ -97,17 +103,17 @@ async def _leave_while_another_stays(server: MeasuredServer) -> ProtocolSession:
     return second
 
 
-def _freed_within(server: MeasuredServer, seconds: float) -> bool:
+def _freed_within(server: MeasuredServer, seconds: float, line: str) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if "HELD STATE FREED" in server.log_text():
+        if line in server.log_text():
             return True
         time.sleep(0.1)
     return False
 
 
 @pytest.mark.parametrize("swept", [True, False], ids=["with the sweep", "without it"])
-def test_a_closed_session_is_released_once_it_expires_only_with_the_sweep(tmp_path, swept):
+def test_a_closed_session_and_then_the_caches_are_released_only_with_the_sweep(tmp_path, swept):
     page = tmp_path / "holder.py"
     page.write_text(HOLDER_PAGE.format(hook=HOOK if swept else ""))
     server = MeasuredServer(REPO_ROOT, extra_args=["--server.disconnectedSessionTTL", "1"])
@@ -119,10 +125,11 @@ def test_a_closed_session_is_released_once_it_expires_only_with_the_sweep(tmp_pa
             try:
                 # Streamlit 1.67 alone keeps an expired session (and its state) until
                 # another tab disconnects, and then drops it without shutting it down.
-                return await asyncio.to_thread(_freed_within, server, 6.0 if swept else 4.0)
+                wait = 6.0 if swept else 4.0
+                return await asyncio.to_thread(_freed_within, server, wait, "HELD STATE FREED")
             finally:
                 await staying.close()
 
         assert asyncio.run(scenario()) is swept, server.log_tail()
-        if swept:
-            assert "released 1 expired sessions" in server.log_text()
+        # Once no tab has been connected for the session lifetime, the caches go too.
+        assert _freed_within(server, 6.0 if swept else 3.0, "CACHED VALUE FREED") is swept
