@@ -40,6 +40,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from benchmarks._server import (
     MeasuredServer,
@@ -181,10 +182,16 @@ async def _run_level(server: MeasuredServer, level: Level, interval_s: float, se
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
 
 
-def measure_level(sessions: int, duration_s: float, interval_s: float) -> Level:
+def measure_level(
+    sessions: int,
+    duration_s: float,
+    interval_s: float,
+    env: dict[str, str] | None = None,
+    app_dir: Path = REPO_ROOT,
+) -> Level:
     """Start a server, drive `sessions` students for `duration_s`, return the figures."""
     level = Level(sessions, duration_s)
-    with MeasuredServer(REPO_ROOT, extra_args=SERVER_ARGS) as server:
+    with MeasuredServer(app_dir, env=env, extra_args=SERVER_ARGS) as server:
         with RssSampler(server.pid, interval_s=0.5) as rss:
             asyncio.run(_run_level(server, level, interval_s, seed=sessions))
         level.rss_peak_mib = rss.peak
@@ -248,18 +255,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds measured per N")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between steps")
     parser.add_argument("--quick", action="store_true", help="N = 1, 10 for 10 s each")
+    parser.add_argument("--app-dir", type=Path, default=REPO_ROOT)
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
+    env = dict(item.split("=", 1) for item in args.env)
     if args.quick:
         args.sessions, args.duration = "1,10", 10.0
     counts = [int(n) for n in args.sessions.split(",")]
     print(
         f"N = {counts}, one step per {args.interval:g} s per session for {args.duration:g} s "
         f"(after one warm-up step); {os.cpu_count()} cores; load average {load_average()}"
+        + (f"; app from {args.app_dir}" if args.app_dir != REPO_ROOT else "")
+        + (f"; env {env}" if env else "")
     )
     levels = []
     for n in counts:
         print(f"N = {n} ...", flush=True)
-        levels.append(measure_level(n, args.duration, args.interval))
+        levels.append(measure_level(n, args.duration, args.interval, env, args.app_dir))
     report(levels, args.interval)
 
 
