@@ -1,4 +1,5 @@
-"""Backprop against central finite differences, for random shapes, activations and losses."""
+"""Backprop against central finite differences, for random shapes, activations and losses
+(a softmax output with cross-entropy among them)."""
 
 import dataclasses
 
@@ -17,12 +18,13 @@ from backprop_viz.core.step import step
 def problems(draw):
     n_in = draw(st.integers(1, 5))
     hidden = draw(st.lists(st.integers(1, 6), min_size=0, max_size=3))
-    n_out = draw(st.integers(1, 3))
+    output = draw(st.sampled_from(["any", "sigmoid cross-entropy", "softmax"]))
+    n_out = draw(st.integers(2 if output == "softmax" else 1, 3))
     sizes = [n_in, *hidden, n_out]
-    loss = draw(st.sampled_from(["squared_error", "cross_entropy"]))
+    loss = "squared_error" if output == "any" else "cross_entropy"
     names = [draw(st.sampled_from(sorted(ACTIVATIONS))) for _ in range(len(sizes) - 1)]
-    if loss == "cross_entropy":
-        names[-1] = "sigmoid"
+    if output != "any":
+        names[-1] = output.split()[0]
     biases = draw(st.booleans())
     seed = draw(st.integers(0, 10_000))
     records = draw(st.integers(1, 4))
@@ -32,11 +34,12 @@ def problems(draw):
         net = net.with_parameters(net.weights, [rng.normal(size=b.shape) for b in net.biases])
     rng = np.random.default_rng(seed + 2)
     x = rng.normal(size=(records, n_in))
-    y = (
-        rng.uniform(size=(records, n_out))
-        if loss == "squared_error"
-        else rng.integers(0, 2, size=(records, n_out)).astype(float)
-    )
+    if output == "softmax":  # one class per record
+        y = np.eye(n_out)[rng.integers(0, n_out, size=records)]
+    elif loss == "squared_error":
+        y = rng.uniform(size=(records, n_out))
+    else:
+        y = rng.integers(0, 2, size=(records, n_out)).astype(float)
     return net, x, y
 
 
