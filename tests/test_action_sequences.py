@@ -6,7 +6,8 @@ Each example opens the page from a random link (an example's name, or a random n
 link), then takes one to three actions: a slider moved (to its ends too), a value typed (in
 range or not, or nothing), a weight cell typed (1e3, 1e308, text, ...), Apply step, Take N
 steps (up to 1000), Undo, Reset, another example, Randomize with a seed (bad seeds too), a
-configuration loaded from the Share section. After every action the page must draw, the
+configuration loaded from the Share section, the network's shape, activations, loss or
+biases changed. After every action the page must draw, the
 state it keeps must be a valid configuration, and the link the page offers must decode to
 exactly that configuration; after the last action the link is opened in a second session,
 which must show the same configuration and the same metrics.
@@ -39,6 +40,7 @@ from backprop_viz.ui.step.grid import grid_frame
 from backprop_viz.ui.step.results import INPUT_RANGE, target_range
 
 ROOT = Path(__file__).resolve().parents[1]
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 STATE = "step_view_state"
 METRICS = ("Output ŷ", "Error y − ŷ", "Loss E (before the step)")
 _FIRST: list[AppTest] = []  # the first session made: the others share its component scan
@@ -144,10 +146,7 @@ def random_networks(draw) -> dict:
         draw(st.integers(1, 2)),
     ]
     loss = draw(st.sampled_from(["squared_error", "cross_entropy"]))
-    acts = [
-        draw(st.sampled_from(["sigmoid", "tanh", "relu", "identity"]))
-        for _ in range(len(sizes) - 1)
-    ]
+    acts = [draw(st.sampled_from(ACTIVATIONS)) for _ in range(len(sizes) - 1)]
     if loss == "cross_entropy":
         acts[-1] = "sigmoid"
     weight = st.one_of(small, big_weight) if draw(st.booleans()) else small
@@ -223,7 +222,16 @@ actions = st.one_of(
     st.tuples(st.just("example"), st.sampled_from([*sorted(STEP_PRESETS), "custom"])),
     st.tuples(st.just("randomize"), seed),
     st.tuples(st.just("load"), st.one_of(random_networks(), st.sampled_from(["{", "[]"]))),
+    st.tuples(
+        st.just("shape"),
+        st.sampled_from([("n_in", 1, 6), ("n_hidden", 0, 3), ("n_out", 1, 3), ("units0", 1, 6)]),
+        st.floats(0, 1),
+    ),
+    st.tuples(st.just("activation"), st.integers(0, 3), st.sampled_from(ACTIVATIONS)),
+    st.tuples(st.just("loss"), st.sampled_from(["squared_error", "cross_entropy"])),
+    st.tuples(st.just("biases"), st.sampled_from(["biases", "train_biases"]), st.booleans()),
 )
+SHAPE_ACTIONS = ("shape", "activation", "loss", "biases")
 
 
 def act(app: AppTest, action: tuple) -> AppTest:
@@ -278,7 +286,28 @@ def act(app: AppTest, action: tuple) -> AppTest:
             s = state(app)
         app.text_area(key=s.key("import")).set_value(text)
         return app.button(key="step_import_load").click().run()
+    if kind in SHAPE_ACTIONS:
+        return change_network(app, action)
     raise AssertionError(kind)
+
+
+def change_network(app: AppTest, action: tuple) -> AppTest:
+    """The shape and function controls, opened first as a user would."""
+    if not app.toggle(key="step_shape_open").value:
+        app = app.toggle(key="step_shape_open").set_value(True).run()
+    s = state(app)
+    kind = action[0]
+    if kind == "shape":
+        _, (name, lo, hi), where = action
+        if s.key(name) not in app.session_state:  # no first hidden layer
+            return app
+        return app.number_input(key=s.key(name)).set_value(lo + round(where * (hi - lo))).run()
+    if kind == "activation":
+        key = s.key(f"act{action[1] % len(s.cfg['activations'])}")
+        return app.selectbox(key=key).set_value(action[2]).run()
+    if kind == "loss":
+        return app.selectbox(key=s.key("loss")).set_value(action[1]).run()
+    return app.checkbox(key=s.key(action[1])).set_value(action[2]).run()
 
 
 @settings(
