@@ -25,12 +25,18 @@ def viewport() -> dict[str, int]:
     return {"width": 1500, "height": 2600}  # tall: Streamlit scrolls an inner container
 
 
+# Generous waits: the page opens on a trained run with all its charts, and the 2 cores may
+# be shared with other work; the tests assert what happens, never how fast.
+WAIT_MS = 90_000
+
+
 def open_training(page: Page, server: StreamlitServer) -> Page:
     # From the app's root, as a visitor would: the navigation link switches pages.
-    open_app(page, server.url)
+    page.set_default_timeout(WAIT_MS)
+    open_app(page, server.url, WAIT_MS)
     page.get_by_role("link", name="Training").click()
     expect(page.get_by_role("heading", name="Training", level=1)).to_be_visible()
-    wait_idle(page)
+    wait_idle(page, WAIT_MS)
     return page
 
 
@@ -43,7 +49,7 @@ def choose_preset(page: Page, label: str) -> None:
     page.locator(".st-key-train_preset_g0").click()
     page.get_by_role("option", name=label, exact=True).click()
     expect(page.locator(".st-key-train_preset_g1 input")).to_have_value(label)
-    wait_idle(page)
+    wait_idle(page, WAIT_MS)
 
 
 def test_train_play_the_loss_curves_and_see_the_boundary(
@@ -55,8 +61,8 @@ def test_train_play_the_loss_curves_and_see_the_boundary(
     open_training(page, start_server(APP))
     choose_preset(page, "XOR")
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(metric_value(page, "Test accuracy")).to_have_text("1.000", timeout=60_000)
-    wait_idle(page)
+    expect(metric_value(page, "Test accuracy")).to_have_text("1.000", timeout=WAIT_MS)
+    wait_idle(page, WAIT_MS)
 
     loss = page.locator(f"{LOSS} .js-plotly-plot")
     frames = loss.evaluate("el => el._transitionData._frames.length")
@@ -68,14 +74,14 @@ def test_train_play_the_loss_curves_and_see_the_boundary(
     page.wait_for_function(
         "([el, n]) => { const a = el.layout.sliders[0].active; return a >= 3 && a < n - 5; }",
         arg=[loss.element_handle(), frames],
-        timeout=15_000,
+        timeout=WAIT_MS,
     )
     assert loss.evaluate("el => el._fullData[0]._length") < full
     # ...and it advances to the last frame, where the whole curve is back.
     page.wait_for_function(
         "([el, n]) => el.layout.sliders[0].active === n - 1",
         arg=[loss.element_handle(), frames],
-        timeout=30_000,
+        timeout=WAIT_MS,
     )
     page.wait_for_function(
         "([el, n]) => el._fullData[0]._length === n", arg=[loss.element_handle(), full]
@@ -89,7 +95,7 @@ def test_train_play_the_loss_curves_and_see_the_boundary(
     expect(page.locator(f"{BOUNDARY} .scatterlayer .point").first).to_be_visible()
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
-    wait_idle(page)
+    wait_idle(page, WAIT_MS)
     shot = artifact_dir / "train-xor.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 50_000
@@ -106,12 +112,12 @@ def test_the_lessons_run_on_its_real_data(
     open_training(page, start_server(APP, env={ADMISSIONS_ENV: str(LESSON_CSV)}))
     expect(page.get_by_text("Synthetic data")).to_have_count(0)
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(metric_value(page, "Test accuracy")).to_have_text("0.725", timeout=60_000)
+    expect(metric_value(page, "Test accuracy")).to_have_text("0.725", timeout=WAIT_MS)
     code = page.locator('[data-testid="stCode"]')
     expect(code).to_contain_text("Train loss:  0.2513572524259881")
     expect(code).to_contain_text("Train loss:  0.24040067932493334")
     expect(code).to_contain_text("Prediction accuracy: 0.725")
-    wait_idle(page)
+    wait_idle(page, WAIT_MS)
     page.screenshot(path=str(artifact_dir / "train-lesson.png"))
     console_errors.assert_none()
 
@@ -153,16 +159,16 @@ def test_train_live_on_spirals_learns_before_your_eyes_and_pauses(
 ):
     open_training(page, start_server(APP))
     # The page opens on a result: the lesson's run, trained, with no click.
-    expect(epochs_metric(page)).to_have_text("900")
-    expect(page.locator(f"{LOSS} .main-svg").first).to_be_visible()
+    expect(epochs_metric(page)).to_have_text("900", timeout=WAIT_MS)
+    expect(page.locator(f"{LOSS} .main-svg").first).to_be_visible(timeout=WAIT_MS)
     choose_preset(page, "Two spirals")
-    expect(epochs_metric(page)).to_have_text("1,000")
+    expect(epochs_metric(page)).to_have_text("1,000", timeout=WAIT_MS)
     # Further than the preset goes, so that Pause has something to stop.
     epochs_box = page.locator(".st-key-train_epochs_g1 input")
     epochs_box.fill("8000")
     epochs_box.press("Enter")
-    expect(page.get_by_text("Changed from this preset.")).to_be_visible()
-    wait_idle(page)
+    expect(page.get_by_text("Changed from this preset.")).to_be_visible(timeout=WAIT_MS)
+    wait_idle(page, WAIT_MS)
     page.evaluate(WATCH_JS)
     page.get_by_role("button", name="▶ Train live").click()
 
@@ -175,7 +181,7 @@ def test_train_live_on_spirals_learns_before_your_eyes_and_pauses(
                 const e = parseInt(s[s.length - 1][0].replace(/,/g, ''));
                 return e > floor && e < 8000; }""",
             arg=floor,
-            timeout=20_000,
+            timeout=WAIT_MS,
         )
         shown.append(epochs_shown(page))
         page.screenshot(path=str(artifact_dir / f"train-live-{i + 1}.png"))
@@ -184,17 +190,17 @@ def test_train_live_on_spirals_learns_before_your_eyes_and_pauses(
     page.wait_for_function(
         """() => window.__seen.some(([e, a]) => parseInt(e.replace(/,/g, '')) < 8000
                                            && a !== '—' && parseFloat(a) >= 0.95)""",
-        timeout=30_000,
+        timeout=WAIT_MS,
     )
     # Every hidden unit and the output have their picture: one heatmap per layer (the
     # pictures of its units stacked), each picture named: 8 + 8 + 1, under 3 titles.
     units = page.locator(".st-key-train_chart_units")
-    expect(units.locator(".heatmaplayer image")).to_have_count(3)
-    expect(units.locator(".annotation-text")).to_have_count(3 + 17)
+    expect(units.locator(".heatmaplayer image")).to_have_count(3, timeout=WAIT_MS)
+    expect(units.locator(".annotation-text")).to_have_count(3 + 17, timeout=WAIT_MS)
 
     page.get_by_role("button", name="❚❚ Pause").click()
-    expect(page.get_by_role("button", name="▶ Train live")).to_be_visible(timeout=20_000)
-    wait_idle(page)
+    expect(page.get_by_role("button", name="▶ Train live")).to_be_visible(timeout=WAIT_MS)
+    wait_idle(page, WAIT_MS)
     paused = epochs_shown(page)
     assert paused < 8000
     page.wait_for_timeout(1500)  # several live intervals: nothing more may train
@@ -215,10 +221,10 @@ def test_clicking_an_edge_picks_its_weight_and_changing_it_redraws_the_output_pi
 ):
     open_training(page, start_server(APP))
     choose_preset(page, "XOR")
-    expect(epochs_metric(page)).to_have_text("300")
+    expect(epochs_metric(page)).to_have_text("300", timeout=WAIT_MS)
     page.get_by_text("Change one weight by hand").click()
     weight = page.locator("[class*=st-key-train_edit_weight_] input")
-    expect(weight).to_have_value("w(x₁ → a₁)")
+    expect(weight).to_have_value("w(x₁ → a₁)", timeout=WAIT_MS)
     # Click the midpoint of the edge a₂ → ŷ₁ (the 2-4-1 network's tenth edge).
     network = page.locator(".st-key-train_chart_network .js-plotly-plot")
     x, y = network.evaluate(
@@ -228,8 +234,8 @@ def test_clicking_an_edge_picks_its_weight_and_changing_it_redraws_the_output_pi
     )
     box = network.bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
-    expect(weight).to_have_value("w(a₂ → ŷ₁)")
-    wait_idle(page)
+    expect(weight).to_have_value("w(a₂ → ŷ₁)", timeout=WAIT_MS)
+    wait_idle(page, WAIT_MS)
     units = page.locator(".st-key-train_chart_units .js-plotly-plot")
     hidden_z = "el => JSON.stringify(el._fullData[0].z)"
     output_z = "el => JSON.stringify(el._fullData[el._fullData.length - 1].z)"
@@ -238,8 +244,8 @@ def test_clicking_an_edge_picks_its_weight_and_changing_it_redraws_the_output_pi
     value = page.locator("[class*=st-key-train_edit_value_9_] input")
     value.fill("6")
     value.press("Enter")
-    expect(page.get_by_text("You set w(a₂ → ŷ₁)")).to_be_visible(timeout=20_000)
-    wait_idle(page)
+    expect(page.get_by_text("You set w(a₂ → ŷ₁)")).to_be_visible(timeout=WAIT_MS)
+    wait_idle(page, WAIT_MS)
     units = page.locator(".st-key-train_chart_units .js-plotly-plot")
     assert units.evaluate(output_z) != before_out
     assert units.evaluate(hidden_z) == before_hidden  # upstream of the weight: unchanged
