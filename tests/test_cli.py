@@ -180,3 +180,39 @@ def test_batch_size_one_is_still_allowed(capsys):
     assert code == 0
     data = json.loads(out)
     assert data["settings"]["batch_size"] == 1 and data["settings"]["mode"] == "minibatch"
+
+
+SOFTMAX_CONFIG = {
+    "inputs": [[0.5, -0.2], [0.1, 0.3]],
+    "targets": [[1, 0, 0], [0, 0, 1]],
+    "learning_rate": 0.5,
+    "weights": [[[0.1, 0.2], [0.3, -0.4]], [[0.5, -0.1, 0.2], [0.3, 0.2, -0.6]]],
+    "biases": [[0.1, 0.0], [0.0, 0.1, 0.2]],
+    "activations": ["tanh", "softmax"],
+    "loss": "cross_entropy",
+}
+
+
+def test_step_and_gradcheck_of_a_regularized_softmax_network(capsys, tmp_path):
+    path = tmp_path / "softmax.json"
+    path.write_text(json.dumps({**SOFTMAX_CONFIG, "l1": 0.01, "l2": 0.05}))
+    code, out, _ = run(capsys, "step", "--config", str(path), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["config"]["activations"] == ["tanh", "softmax"]
+    assert (data["config"]["l1"], data["config"]["l2"]) == (0.01, 0.05)
+    # δ = y − ŷ per class for the first record, and the loss −ln ŷ_class per record.
+    y_hat = data["output"][0]
+    assert data["error_terms"][1][0] == pytest.approx([1 - y_hat[0], -y_hat[1], -y_hat[2]])
+    penalty = 0.01 * 2.9 + 0.025 * 1.09  # Σ|w| = 2.9, Σw² = 1.09
+    assert data["loss_before"] == pytest.approx(data["data_loss_before"] + penalty, rel=1e-13)
+    assert data["data_loss_before"] > 0 and data["loss_after"] < data["loss_before"]
+    code, out, _ = run(capsys, "gradcheck", "--config", str(path), "--json")
+    assert code == 0 and json.loads(out)["max_relative_error"] < 1e-6
+
+
+def test_softmax_targets_that_are_not_one_hot_exit_2(capsys, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({**SOFTMAX_CONFIG, "targets": [[1, 1, 0], [0, 0, 1]]}))
+    code, out, err = run(capsys, "step", "--config", str(path))
+    assert code == 2 and out == "" and "sum to 1" in err
