@@ -144,6 +144,7 @@ class Deployment:
         app: str | os.PathLike[str] = REPO_ROOT / "app.py",
         workdir: str | os.PathLike[str] | None = None,
         startup_timeout_s: float = 60.0,
+        first_replica_port: int = 0,
     ) -> None:
         if replicas < 1:
             raise ValueError("at least one replica")
@@ -164,8 +165,12 @@ class Deployment:
             self.workdir.chmod(0o711)
         (self.workdir / "tmp").mkdir(exist_ok=True)
         self.config_path = self.workdir / "nginx.conf"
+        # Replica ports: consecutive from `first_replica_port`, or free ones picked now.
+        ports = [
+            first_replica_port + i if first_replica_port else free_port() for i in range(replicas)
+        ]
         self.replicas = [
-            Replica(i, free_port(), self.workdir / f"replica-{i}.log") for i in range(replicas)
+            Replica(i, port, self.workdir / f"replica-{i}.log") for i, port in enumerate(ports)
         ]
         self.nginx_log = self.workdir / "nginx.log"
         self.access_log = self.workdir / "access.log"
@@ -285,6 +290,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, default=2, help="Streamlit processes (default 2)")
     parser.add_argument("--port", type=int, default=8080, help="nginx's port (default 8080)")
+    parser.add_argument(
+        "--replica-port",
+        type=int,
+        default=0,
+        help="first replica's port, the others follow (default: free ports)",
+    )
     parser.add_argument("--app", default=str(REPO_ROOT / "app.py"), help="the app's script")
     parser.add_argument("--workdir", help="nginx prefix and logs (default: a new temp dir)")
     parser.add_argument(
@@ -294,11 +305,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 1 <= args.replicas <= 64:
         parser.error("--replicas must be between 1 and 64")
     if args.print_config:
-        ports = [8501 + i for i in range(args.replicas)]
+        ports = [(args.replica_port or 8501) + i for i in range(args.replicas)]
         print(render_config(args.workdir or "/tmp/backprop-viz-nginx", args.port, ports))
         return 0
     try:
-        deployment = Deployment(args.replicas, args.port, args.app, args.workdir)
+        deployment = Deployment(
+            args.replicas, args.port, args.app, args.workdir, first_replica_port=args.replica_port
+        )
     except FileNotFoundError as error:
         print(f"run_replicas: {error}", file=sys.stderr)
         return 2
