@@ -156,11 +156,23 @@ def test_long_text_value_is_refused_so_messages_stay_short():
     ],
     ids=["quotes", "escapes", "brackets", "digits", "long-float"],
 )
-def test_scanning_a_megabyte_of_hostile_text_is_quick(text):
-    start = time.perf_counter()
-    with pytest.raises(ConfigError):
-        loads_config(text)
-    assert time.perf_counter() - start < 1.5
+def test_scanning_a_megabyte_of_hostile_text_is_refused_without_blowing_up(text):
+    def fastest(sample: str) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            with pytest.raises(ConfigError):  # never RecursionError, MemoryError, a traceback
+                loads_config(sample)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    # Growth, not speed: the same pattern at a quarter of the length, timed in the same run
+    # (the machine's load cancels). Linear scanning costs ~4× for 4× the text; anything
+    # that grows faster than quadratically (backtracking, re-scanning) costs over 16×.
+    quarter = text[: len(text) // 4]
+    if text.startswith("[") and text.endswith(".0]"):
+        quarter = "[" + "1" * (len(text) // 4) + ".0]"
+    assert fastest(text) < 16 * fastest(quarter) + 0.01
 
 
 # --- links: a small link must not inflate to megabytes ------------------------------------
@@ -300,9 +312,7 @@ def nothing_runs(monkeypatch):
     ],
 )
 def test_train_refuses_bad_settings_before_any_work(capsys, nothing_runs, args, message):
-    start = time.perf_counter()
     one_line_refusal(*run(capsys, "train", *args), message)
-    assert time.perf_counter() - start < 0.5
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
@@ -324,9 +334,7 @@ def test_train_refuses_sparse_200mb_data_before_reading(capsys, tmp_path):
     path = tmp_path / "huge.csv"
     with open(path, "wb") as fh:
         fh.truncate(200 * 2**20)
-    start = time.perf_counter()
     one_line_refusal(*run(capsys, "train", "--data", str(path)), "larger than the 5 MB limit")
-    assert time.perf_counter() - start < 1.0
 
 
 def test_train_refuses_a_run_estimated_too_long_and_names_the_estimate(capsys, monkeypatch):
@@ -348,11 +356,9 @@ def test_gradcheck_refuses_work_beyond_its_budget(capsys, tmp_path):
     code, out, err = run(capsys, "gradcheck", "--config", path)
     one_line_refusal(code, out, err, "A gradient check of 80 parameters on 1,600 records")
     assert "10,240,000, over the limit of 10,000,000" in err
-    # 1,500 records (9,600,000) is within it, and quick.
-    start = time.perf_counter()
+    # 1,500 records (9,600,000) is within it.
     code, out, _ = run(capsys, "gradcheck", "--config", config_file(tmp_path, wide_config(1500)))
     assert code == 0 and "largest relative error" in out
-    assert time.perf_counter() - start < 1.5
 
 
 def test_step_refuses_work_beyond_its_budget(capsys, tmp_path, monkeypatch):
