@@ -10,6 +10,7 @@ from backprop_viz.core.landscape import loss_slice
 from backprop_viz.core.network import Network
 from backprop_viz.core.step import step
 from backprop_viz.errors import ConfigError
+from backprop_viz.explain.chain import gradient_sizes
 from backprop_viz.explain.notation import fmt, tex
 from backprop_viz.explain.presets import load_preset
 from backprop_viz.explain.stages import build_stages
@@ -19,6 +20,7 @@ from backprop_viz.figures.network import (
     LABELS,
     N_EDGE_TRACES,
     NAMES,
+    diagram_info,
     network_figure,
 )
 from backprop_viz.figures.step_charts import loss_slice_figure, loss_steps_figure
@@ -72,6 +74,14 @@ def test_lesson_diagram_is_small_and_valid():
     assert play["args"][0] == [f["name"] for f in fig["frames"]]
     assert "sliders" not in fig["layout"]
     assert "The whole step" in fig["layout"]["title"]["text"]
+    # Drawn once per rerun: a data revision that stays put, and what the figure records
+    # about itself in a list (Plotly's comparison passes over it); see `_layout`.
+    assert fig["layout"]["datarevision"] == 0 and isinstance(fig["layout"]["meta"], list)
+    assert diagram_info(fig) == {
+        "sizes": [3, 2, 1],
+        "biases": False,
+        "gradient_sizes": list(gradient_sizes(load_preset("lesson-step").step())),
+    }
     # Every frame updates the same 11 traces and carries its caption.
     for frame in fig["frames"]:
         assert frame["traces"] == list(range(NAMES)) and "<b>" in frame["layout"]["title"]["text"]

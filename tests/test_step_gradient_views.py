@@ -14,7 +14,14 @@ from backprop_viz.core.params import ParamRef, weight_refs
 from backprop_viz.explain.chain import chain_rule, gradient_sizes
 from backprop_viz.explain.notation import fmt
 from backprop_viz.explain.presets import load_preset
-from backprop_viz.figures.network import HOVER, LABELS, UNITS, clicked_parameter, network_figure
+from backprop_viz.figures.network import (
+    HOVER,
+    LABELS,
+    UNITS,
+    clicked_parameter,
+    diagram_info,
+    network_figure,
+)
 from backprop_viz.ui.step.edits import preset_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +164,7 @@ def gradient_bars(at):
     """The gradient sizes the diagram draws under its layers, and their shown values."""
     fig = diagram(at)
     labels = next(t for t in fig["data"] if t.get("name") == "gradient sizes")
-    return fig["layout"]["meta"]["gradient_sizes"], labels["text"]
+    return diagram_info(fig)["gradient_sizes"], labels["text"]
 
 
 def test_gradient_sizes_under_the_diagram_equal_the_core(at):

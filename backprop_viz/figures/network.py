@@ -297,7 +297,16 @@ def _layout(
         "showlegend": False,
         "plot_bgcolor": "white",
         "hovermode": "closest",
-        "dragmode": False,
+        # What Streamlit sets on a chart with point selection anyway (the axes are fixed, so
+        # nothing pans): said here, Streamlit has no change to make, and Plotly no redraw.
+        "dragmode": "pan",
+        "clickmode": "event+select",
+        # Streamlit hands Plotly a deep copy of every new figure right after drawing it (its
+        # theme pass). Without a data revision Plotly takes each copied array for new data
+        # and computes and draws the whole figure a second time; with one that stays put,
+        # it compares the rest and finds nothing to redraw. A new figure is a new chart in
+        # Streamlit (its identity includes the figure), so the revision never needs to move.
+        "datarevision": 0,
         "xaxis": {"visible": False, "range": [-0.35, len(g.sizes) - 0.65], "fixedrange": True},
         "yaxis": {
             "visible": False,
@@ -315,8 +324,10 @@ def _layout(
             for layer, title in enumerate(titles)
         ]
         + [caption],
-        # For `diagram_at`, `clicked_parameter` and tests; Plotly ignores it.
-        "meta": {"sizes": list(g.sizes), "biases": has_biases, "gradient_sizes": list(sizes)},
+        # For `diagram_at`, `clicked_parameter` and tests (read it with `diagram_info`);
+        # Plotly ignores it. In a list: Plotly's comparison of a copy, above, then passes
+        # over it under the data revision (a copied dict would count as a change).
+        "meta": [{"sizes": list(g.sizes), "biases": has_biases, "gradient_sizes": list(sizes)}],
         **play_controls(
             [s.key for s in stages], [str(i + 1) for i in range(count)], frame_ms, slider=False
         ),
@@ -395,9 +406,15 @@ def diagram_at(
     return {"data": data, "layout": layout, "frames": figure["frames"]}
 
 
+def diagram_info(figure: dict[str, Any]) -> dict[str, Any]:
+    """What a diagram records about itself: the network's `sizes`, whether it has `biases`,
+    and the `gradient_sizes` drawn under its weight layers."""
+    return figure["layout"]["meta"][0]
+
+
 def _ring(figure: dict[str, Any], ref: ParamRef) -> dict[str, Any]:
     """A wide translucent band under one edge, or a circle around one unit (a bias)."""
-    sizes = figure["layout"]["meta"]["sizes"]
+    sizes = diagram_info(figure)["sizes"]
     pos = node_positions(tuple(sizes))
     style = {"layer": "below", "line": {"color": HIGHLIGHT, "width": 14}}
     if ref.kind == "weight":
@@ -410,8 +427,8 @@ def _ring(figure: dict[str, Any], ref: ParamRef) -> dict[str, Any]:
 
 def clicked_parameter(figure: dict[str, Any], points: list[dict[str, Any]]) -> ParamRef | None:
     """The weight whose edge marker, or the bias whose unit, was clicked (None otherwise)."""
-    sizes = tuple(figure["layout"]["meta"]["sizes"])
-    has_biases = figure["layout"]["meta"]["biases"]
+    info = diagram_info(figure)
+    sizes, has_biases = tuple(info["sizes"]), info["biases"]
     for point in points:
         curve, index = point.get("curve_number"), point.get("point_index")
         if not isinstance(index, int):

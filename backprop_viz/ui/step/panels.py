@@ -9,7 +9,7 @@ from ...core.params import ParamRef, control_refs, weight_refs
 from ...explain.notation import fmt, param_symbol
 from ...explain.presets import CONTRASTS, PRESET_LABELS
 from ...explain.stages import WHOLE
-from ...figures.network import clicked_parameter, diagram_at, stage_keys
+from ...figures.network import clicked_parameter, diagram_at, diagram_info, stage_keys
 from ..charts import show_figure
 from .edits import preset_config
 from .results import Computed, cfg_json_of, compute, control_chart
@@ -134,7 +134,7 @@ def _load_contrast(name: str) -> None:
 def gradient_panel(state: StepState, comp: Computed) -> None:
     """What the gradient-size bars under the diagram say, and for the deep examples their
     one-click contrasts."""
-    sizes = comp.figure["layout"]["meta"]["gradient_sizes"]  # as drawn under the diagram
+    sizes = diagram_info(comp.figure)["gradient_sizes"]  # as drawn under the diagram
     text = (
         "**Gradient size per layer**: the bars under the diagram, the root mean square of "
         "∂E/∂w of each weight layer on a log scale (four decades)."
