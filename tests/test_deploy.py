@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -247,3 +248,106 @@ def test_the_runner_stops_nginx_and_every_replica_on_sigterm(tmp_path: Path):
         if runner.poll() is None:
             runner.kill()
             runner.wait()
+
+
+class _Replica(BaseHTTPRequestHandler):
+    """A stand-in replica: answers every GET with its own port and records the headers."""
+
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        _Replica.seen.append({k.lower(): v for k, v in self.headers.items()})
+        body = str(self.server.server_address[1]).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def nginx_on_stand_ins(tmp_path: Path) -> Iterator[tuple[Deployment, list[ThreadingHTTPServer]]]:
+    """nginx from the generated config in front of two stand-in replicas."""
+    stand_ins = [ThreadingHTTPServer(("127.0.0.1", 0), _Replica) for _ in range(2)]
+    for server in stand_ins:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    deployment = Deployment(replicas=2, workdir=tmp_path)
+    for replica, server in zip(deployment.replicas, stand_ins, strict=True):
+        replica.port = server.server_address[1]
+    deployment.write_config()
+    deployment._start_nginx()
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(deployment.url, timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield deployment, stand_ins
+    finally:
+        deployment.stop()
+        for server in stand_ins:
+            server.shutdown()
+            server.server_close()
+
+
+def _get(url: str, cookie: str | None = None, **headers: str) -> tuple[str, str, str | None]:
+    """(body, X-Upstream, the bpv_route cookie set) for one GET through nginx."""
+    request = urllib.request.Request(url, headers=headers)
+    if cookie is not None:
+        request.add_header("Cookie", f"bpv_route={cookie}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read().decode()
+        upstream = response.headers["X-Upstream"]
+        set_cookie = response.headers.get("Set-Cookie")
+    route = re.match(r"bpv_route=([0-9a-f]{32}); Path=/; HttpOnly; SameSite=Lax$", set_cookie or "")
+    assert set_cookie is None or route, set_cookie
+    return body, upstream, route.group(1) if route else None
+
+
+@needs_nginx
+def test_nginx_sticks_a_browser_to_one_replica_by_the_cookie_it_sets(nginx_on_stand_ins):
+    d, stand_ins = nginx_on_stand_ins
+    ports = {str(s.server_address[1]) for s in stand_ins}
+    body, upstream, cookie = _get(d.url)
+    assert cookie is not None and body in ports and upstream.endswith(":" + body)
+    # With its cookie, a browser gets no new one and always the same replica.
+    answers = {_get(d.url + "/any/path", cookie)[:2] for _ in range(10)}
+    assert answers == {(body, upstream)}
+    # Browsers spread over the replicas (40 cookies all on one: chance 2⁻³⁹).
+    spread = {_get(d.url, f"{i:032x}")[0] for i in range(40)}
+    assert spread == ports
+    # A cookie that is not nginx's own is replaced.
+    assert _get(d.url, "not-a-route")[2] is not None
+    assert _get(d.url, cookie.upper())[2] is not None
+
+
+@needs_nginx
+def test_nginx_upgrades_the_stream_and_keeps_other_requests_plain(nginx_on_stand_ins):
+    d, _ = nginx_on_stand_ins
+    _Replica.seen.clear()
+    _get(d.url + "/_stcore/stream", "0" * 32, Upgrade="websocket", Connection="Upgrade")
+    _get(d.url + "/_stcore/health", "0" * 32)
+    stream, plain = _Replica.seen
+    assert stream["upgrade"] == "websocket" and stream["connection"] == "upgrade"
+    assert "upgrade" not in plain and plain.get("connection", "") != "upgrade"
+    assert stream["host"] == plain["host"] == f"127.0.0.1:{d.port}"  # the port kept
+
+
+@needs_nginx
+def test_nginx_moves_a_browser_whose_replica_is_gone(nginx_on_stand_ins):
+    d, stand_ins = nginx_on_stand_ins
+    body, _, cookie = _get(d.url)
+    (gone,) = [s for s in stand_ins if str(s.server_address[1]) == body]
+    (other,) = [s for s in stand_ins if s is not gone]
+    gone.shutdown()
+    gone.server_close()
+    # The first request after the death is retried on the other replica; later ones go
+    # there directly (max_fails=1 took the dead one out).
+    for _ in range(3):
+        assert _get(d.url, cookie)[0] == str(other.server_address[1])
