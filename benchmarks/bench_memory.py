@@ -11,9 +11,11 @@ types a seed of its own and presses Train, so the shared store of trained runs f
 every session holds a run and its figures of its own. Then every session closes, and the
 benchmark waits `--settle` seconds: longer than the server's disconnected-session
 lifetime (server.disconnectedSessionTTL, 120 s by default), after which a closed session's
-state should be gone. Prints the server's RSS before, at the peak and after the wait, for
+state should be gone. Before the first round, one session comes and goes, so that what
+the first run of each page imports once for good (numpy, pandas, plotly: ~100 MiB) is not
+counted as the class's. Prints the server's RSS before, at the peak and after the wait, for
 each round, and whether the target holds: every round back within 50 MiB of the first
-round's after-value, and no growth from round to round.
+round's after-value, and no growth from round to round (≤ 10 MiB, about one run's noise).
 
 Sessions are opened at Streamlit's websocket protocol level (benchmarks/_server.py), not
 with browser pages: what is measured is the server's memory, and 30 Chromium pages on this
@@ -44,6 +46,7 @@ from benchmarks._server import (
 from tools.browser import REPO_ROOT
 
 TARGET_MIB = 50.0  # every round's after-value within this of the first round's
+GROWTH_MIB = 10.0  # "no growth" from round to round: within what one run's noise is
 SLIDER = "Input x₁"
 OTHER_SLIDER = "Input x₂"  # set once per session, to a value of its own
 GRID = 0.01  # the input sliders' step
@@ -139,11 +142,11 @@ def report(results: list[RoundResult], settle_s: float) -> bool:
         "released after the wait: "
         + ", ".join(f"round {i}: {100 * f:.0f}% of its rise" for i, f in enumerate(released, 1))
     )
-    ok = worst <= TARGET_MIB and all(g <= TARGET_MIB for g in growth)
+    ok = worst <= TARGET_MIB and all(g <= GROWTH_MIB for g in growth)
     print(
         f"worst after-value vs round 1: {worst:+.1f} MiB (target ≤ {TARGET_MIB:.0f}); "
-        f"round-to-round: {', '.join(f'{g:+.1f}' for g in growth) or 'n/a'} MiB: "
-        + ("target met" if ok else "TARGET MISSED")
+        f"round-to-round: {', '.join(f'{g:+.1f}' for g in growth) or 'n/a'} MiB "
+        f"(target ≤ {GROWTH_MIB:.0f}): " + ("target met" if ok else "TARGET MISSED")
     )
     errors = sum(r.errors for r in results)
     if errors:
