@@ -244,3 +244,54 @@ def test_mismatched_test_set_is_refused(small):
             test_inputs=x[:9],
             test_targets=y[:4],
         )
+
+
+# --- regularization and softmax in training -------------------------------------------------
+
+
+def _loop_epoch(w1, w2, x, y, eta, l1, l2):
+    """One batch epoch of a sigmoid 2-layer network, record by record as the lesson loops,
+    then the penalty's pull: Δw = η·(Σ δ·x / n − λ₂·w − λ₁·sign w)."""
+    d1, d2 = np.zeros_like(w1), np.zeros_like(w2)
+    for rec, target in zip(x, y, strict=True):
+        hid = 1 / (1 + np.exp(-(rec @ w1)))
+        out = 1 / (1 + np.exp(-(hid @ w2)))
+        term = (target - out) * out * (1 - out)
+        hid_term = (term @ w2.T) * hid * (1 - hid)
+        d2 += np.outer(hid, term)
+        d1 += np.outer(rec, hid_term)
+    n = len(x)
+    new1 = w1 + eta * (d1 / n - l2 * w1 - l1 * np.sign(w1))
+    new2 = w2 + eta * (d2 / n - l2 * w2 - l1 * np.sign(w2))
+    return new1, new2
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_regularized_batch_epochs_match_a_per_record_loop(ordered):
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=(30, 3)), rng.integers(0, 2, size=(30, 1)).astype(float)
+    net = Network.random([3, 4, 1], seed=6)
+    res = train(net, x, y, epochs=5, learning_rate=0.7, l1=0.02, l2=0.08, ordered_sums=ordered)
+    w1, w2 = net.weights
+    for _ in range(5):
+        w1, w2 = _loop_epoch(w1, w2, x, y, 0.7, 0.02, 0.08)
+    np.testing.assert_allclose(res.network.weights[0], w1, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(res.network.weights[1], w2, rtol=1e-12, atol=1e-15)
+
+
+def test_l1_in_minibatch_softmax_training_shrinks_the_weights():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(64, 2))
+    y = np.eye(3)[rng.integers(0, 3, size=64)]
+    net = Network.random(
+        [2, 5, 3], seed=0, activations=["relu", "softmax"], loss="cross_entropy", biases=True
+    )
+    net = net.with_parameters(net.weights, [b + 0.3 for b in net.biases])
+    res = train(net, x, y, epochs=50, learning_rate=0.3, mode="minibatch", batch_size=16, l1=0.1)
+    assert res.epochs_run == 50 and not res.diverged
+    # L1 pulls every weight toward 0 on every step.
+    assert sum(np.abs(w).sum() for w in res.network.weights) < sum(
+        np.abs(w).sum() for w in net.weights
+    )
+    plain = train(net, x, y, epochs=50, learning_rate=0.3, mode="minibatch", batch_size=16)
+    assert not np.array_equal(plain.network.weights[0], res.network.weights[0])
