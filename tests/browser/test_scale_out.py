@@ -37,14 +37,17 @@ def deployment(artifact_dir: Path) -> Iterator[Deployment]:
         if os.environ.get("CI"):
             pytest.fail(f"{reason}: .ci/run installs it, so CI without it is broken")
         pytest.skip(reason)
-    with Deployment(replicas=2) as running:
-        yield running
-    # The logs of both replicas and nginx, for whoever reads a failure.
-    for name in ("access.log", "error.log", "nginx.log", "replica-0.log", "replica-1.log"):
-        source = running.workdir / name
-        if source.exists():
-            shutil.copy(source, artifact_dir / f"scale-out-{name}")
-    running.cleanup()
+    running = Deployment(replicas=2)
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+        # The logs of both replicas and nginx, for whoever reads a failure.
+        for name in ("access.log", "error.log", "nginx.log", "replica-0.log", "replica-1.log"):
+            source = running.workdir / name
+            if source.exists():
+                shutil.copy(source, artifact_dir / f"scale-out-{name}")
+        running.cleanup()
 
 
 def y_hat_of(cfg: dict) -> str:
@@ -72,16 +75,19 @@ def one_browser_per_replica(browser: Browser, d: Deployment) -> dict[str, Browse
     first request picks the replica, at random: 2 replicas, so a few tries suffice."""
     found: dict[str, BrowserContext] = {}
     wanted = {r.address for r in d.replicas}
-    for _ in range(40):
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        where = upstream(context, d.url)
-        assert [c["name"] for c in context.cookies()].count(COOKIE) == 1
-        if where in found:
+    try:
+        for _ in range(40):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            found.setdefault(upstream(context, d.url), context)
+            assert [c["name"] for c in context.cookies()].count(COOKIE) == 1
+            if context not in found.values():
+                context.close()
+            if set(found) == wanted:
+                return found
+    except BaseException:
+        for context in found.values():
             context.close()
-        else:
-            found[where] = context
-        if set(found) == wanted:
-            return found
+        raise
     raise AssertionError(f"40 new browsers all landed on {set(found)}")
 
 
@@ -160,7 +166,8 @@ def test_sessions_stick_to_their_replica_and_survive_its_death(
             if len(opened[doomed]) >= 2:
                 break
             page.wait_for_timeout(100)
-        assert len(opened[doomed]) == 2 and len(closed[doomed]) == 1, (opened, closed)
+        # Every WebSocket it opened is closed but the newest (a slow retry may add one).
+        assert len(closed[doomed]) == len(opened[doomed]) - 1 >= 1, (opened, closed)
         wait_idle(page)
         expect(page.locator(METRIC)).to_have_text(shown[doomed])
         assert upstream(contexts[doomed], d.url) == survivor
