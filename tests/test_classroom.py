@@ -404,3 +404,35 @@ def test_the_page_shows_the_script_it_downloads_for_n_steps(at):
     script = python_script(state(at).cfg, 3)
     assert any(c.value.strip() == script.strip() and c.language == "python" for c in at.code)
     assert any(c.value == "/" for c in at.code)  # the default page's link: a bare address
+
+
+# --- whole-number boxes read what was typed -----------------------------------------------
+
+
+def shape_open(at):
+    at.toggle(key="step_shape_open").set_value(True).run()
+    return at.session_state[STATE]
+
+
+@pytest.mark.parametrize("typed", [2.5, 1e3])
+def test_shape_boxes_refuse_a_fraction_or_a_typed_exponent_out_of_range(at, typed):
+    s = shape_open(at)
+    before = s.cfg
+    box = next(b for b in at.number_input if b.label == "Inputs")
+    if typed > box.max:
+        assert box.max == 6  # Streamlit's own range check answers first in the browser
+        return
+    box.set_value(typed).run()
+    no_exception(at)
+    assert state(at).cfg == before
+    assert any("whole numbers" in e.value for e in at.error)
+
+
+def test_take_n_refuses_a_fraction_and_takes_a_whole_float(at):
+    at.number_input(key="step_take_n").set_value(2.5).run()
+    at.button(key="step_take").click().run()
+    assert any("whole number of steps" in e.value for e in at.error)
+    assert state(at).losses == []
+    at.number_input(key="step_take_n").set_value(3.0).run()
+    at.button(key="step_take").click().run()
+    assert len(state(at).losses) == 3

@@ -73,6 +73,10 @@ def on_learning_rate(from_slider: bool, slider_key: str, number_key: str) -> Non
             st.session_state[slider_key] = nearest_rate(float(value))
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and float(value).is_integer()
+
+
 def shape_keys(state: StepState) -> dict[str, str]:
     return {n: state.key(n) for n in ("n_in", "n_hidden", "n_out")}
 
@@ -80,12 +84,23 @@ def shape_keys(state: StepState) -> dict[str, str]:
 def on_shape() -> None:
     state = get_state()
     keys = shape_keys(state)
-    n_hidden = int(st.session_state[keys["n_hidden"]])
+    n_hidden_value = st.session_state[keys["n_hidden"]]
     old_hidden = [len(w[0]) for w in state.cfg["weights"][:-1]]
-    units = []
-    for i in range(n_hidden):
-        k = state.key(f"units{i}")
-        units.append(int(st.session_state.get(k, old_hidden[i] if i < len(old_hidden) else 2)))
+    n_hidden = int(n_hidden_value) if _whole(n_hidden_value) else -1
+    units_keys = [state.key(f"units{i}") for i in range(max(n_hidden, 0))]
+    values = [
+        st.session_state[keys["n_in"]],
+        n_hidden_value,
+        st.session_state[keys["n_out"]],
+        *(
+            st.session_state.get(k, old_hidden[i] if i < len(old_hidden) else 2)
+            for i, k in enumerate(units_keys)
+        ),
+    ]
+    if not all(_whole(v) for v in values):
+        state.errors["shape"] = "Sizes are whole numbers: type one without a fraction."
+        return
+    units = [int(v) for v in values[3:]]
     cfg = resize(
         state.cfg,
         int(st.session_state[keys["n_in"]]),
@@ -121,8 +136,8 @@ def on_preset() -> None:
 def on_take_steps(count_key: str | None) -> None:
     state = get_state()
     count = 1 if count_key is None else st.session_state.get(count_key)
-    if count is None or not 1 <= int(count) <= STEP_MAX_TAKE:
-        state.errors["take"] = f"Take between 1 and {STEP_MAX_TAKE} steps."
+    if count is None or not float(count).is_integer() or not 1 <= count <= STEP_MAX_TAKE:
+        state.errors["take"] = f"Take a whole number of steps from 1 to {STEP_MAX_TAKE}."
         return
     state.errors.pop("take", None)
     done = take_steps(state.cfg, int(count))
@@ -144,7 +159,7 @@ def on_reset() -> None:
 def on_randomize() -> None:
     state = get_state()
     seed = st.session_state.get(state.key("seed"))
-    if seed is None or not 0 <= seed <= MAX_SEED:
+    if seed is None or not float(seed).is_integer() or not 0 <= seed <= MAX_SEED:
         state.errors["weights"] = f"Type a seed, a whole number from 0 to {MAX_SEED}."
         return
     # New weights start a new history: propose() resets it (not weights_only).

@@ -27,7 +27,7 @@ from .callbacks import (
 )
 from .classroom import stage_buttons, step_buttons, undo_reset
 from .edits import STEP_MAX_HIDDEN_LAYERS, STEP_MAX_INPUTS, STEP_MAX_OUTPUTS, STEP_MAX_UNITS
-from .grid import grid_frame
+from .grid import weight_grid
 from .results import INPUT_RANGE, target_range
 from .state import CUSTOM, StepState
 
@@ -117,22 +117,17 @@ def value_controls(state: StepState) -> None:
 def _weights_editor(state: StepState) -> None:
     """One grid per layer (rows: from, columns: to, plus a bias row), randomize, reset."""
     st.markdown("**Weights** (rows: from, columns: to)")
-    grid_cfg = state.grid_base or state.cfg
-    for layer in range(len(grid_cfg["weights"])):
-        frame = grid_frame(grid_cfg, layer)
-        st.data_editor(
-            frame,
-            key=state.key(f"grid{layer}"),
-            width="stretch",
-            column_config={
-                c: st.column_config.NumberColumn(c, format="%.6g") for c in frame.columns
-            },
-        )
+    for layer in range(len((state.grid_base or state.cfg)["weights"])):
+        weight_grid(state, layer)  # text cells: a typed 1e3 arrives whole
     show_error(state, "weights")
     left, right = st.columns([1, 1.3], vertical_alignment="bottom")
     seed_key = state.key("seed")
-    st.session_state.setdefault(seed_key, 0)
-    left.number_input("Seed", 0, MAX_SEED, key=seed_key, step=1, value=None)
+    st.session_state.setdefault(seed_key, 0.0)
+    # A float box: an integer box reads a typed 1e3 as 1 (the browser keeps "1"); the
+    # callback refuses a number that is not whole.
+    left.number_input(
+        "Seed", 0.0, float(MAX_SEED), key=seed_key, step=1.0, format="%.0f", value=None
+    )
     right.button("Randomize", key="step_randomize", on_click=on_randomize, width="stretch")
     st.button(
         "Reset to preset",
@@ -162,24 +157,26 @@ def sidebar(state: StepState) -> None:
             _function_controls(state)
 
 
+def _whole_box(label: str, lo: int, hi: int, key: str) -> None:
+    """A box for a whole number that reads what is typed whole (1e3 is 1000, then refused
+    by the callback), as the seed's and N's: an integer box would read 1e3 as 1."""
+    st.number_input(label, float(lo), float(hi), key=key, step=1.0, format="%g", on_change=on_shape)
+
+
 def _shape_controls(state: StepState) -> None:
     cfg = state.cfg
     sizes = (len(cfg["weights"][0]), *(len(w[0]) for w in cfg["weights"]))
     keys = shape_keys(state)
-    st.session_state.setdefault(keys["n_in"], sizes[0])
-    st.session_state.setdefault(keys["n_hidden"], len(sizes) - 2)
-    st.session_state.setdefault(keys["n_out"], sizes[-1])
-    st.number_input("Inputs", 1, STEP_MAX_INPUTS, key=keys["n_in"], on_change=on_shape)
-    st.number_input(
-        "Hidden layers", 0, STEP_MAX_HIDDEN_LAYERS, key=keys["n_hidden"], on_change=on_shape
-    )
+    st.session_state.setdefault(keys["n_in"], float(sizes[0]))
+    st.session_state.setdefault(keys["n_hidden"], float(len(sizes) - 2))
+    st.session_state.setdefault(keys["n_out"], float(sizes[-1]))
+    _whole_box("Inputs", 1, STEP_MAX_INPUTS, keys["n_in"])
+    _whole_box("Hidden layers", 0, STEP_MAX_HIDDEN_LAYERS, keys["n_hidden"])
     for i, units in enumerate(sizes[1:-1]):
         k = state.key(f"units{i}")
-        st.session_state.setdefault(k, units)
-        st.number_input(
-            f"Units in hidden layer {i + 1}", 1, STEP_MAX_UNITS, key=k, on_change=on_shape
-        )
-    st.number_input("Outputs", 1, STEP_MAX_OUTPUTS, key=keys["n_out"], on_change=on_shape)
+        st.session_state.setdefault(k, float(units))
+        _whole_box(f"Units in hidden layer {i + 1}", 1, STEP_MAX_UNITS, k)
+    _whole_box("Outputs", 1, STEP_MAX_OUTPUTS, keys["n_out"])
     show_error(state, "shape")
 
 
@@ -214,13 +211,14 @@ def stepping(state: StepState) -> None:
     """Apply (Enter), Take N steps, Undo (U), Reset (Home) and the stage keys (← →)."""
     with st.container(horizontal=True, vertical_alignment="bottom", key="step_buttons"):
         step_buttons(state)
-        st.number_input(
+        st.number_input(  # a float box, as the seed's: 1e9 is read whole, and refused
             "N",
-            1,
-            STEP_MAX_TAKE,
+            1.0,
+            float(STEP_MAX_TAKE),
             key="step_take_n",
-            value=10,
-            step=1,
+            value=10.0,
+            step=1.0,
+            format="%g",
             label_visibility="collapsed",
             width=110,
         )
