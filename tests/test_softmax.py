@@ -202,3 +202,22 @@ def test_the_stages_and_tables_say_delta_is_y_minus_y_hat_per_class():
     softmax_rows = [row for row in errors.splitlines() if "softmax: δ = y − ŷ" in row]
     assert len(softmax_rows) == 3  # one per class; the hidden rows keep their f′
     assert "softmax" not in "".join(r for r in errors.splitlines() if r not in softmax_rows)
+
+
+def test_step_and_train_refuse_softmax_targets_that_are_not_distributions():
+    net = Network.random([2, 3], seed=0, activations="softmax", loss="cross_entropy")
+    x = np.zeros((2, 2))
+    with pytest.raises(ConfigError, match="record 2 sums to 0"):
+        step(net, x, [[1, 0, 0], [0, 0, 0]], 0.1)
+    with pytest.raises(ConfigError, match="must lie in"):
+        train(net, x, [[1, 0, 0], [0, 2, -1]], epochs=1, learning_rate=0.1)
+    with pytest.raises(ConfigError, match="record 1 sums to 2"):
+        train(
+            net,
+            x,
+            np.eye(3)[[0, 1]],
+            epochs=1,
+            learning_rate=0.1,
+            test_inputs=x[:1],
+            test_targets=[[1, 1, 0]],
+        )

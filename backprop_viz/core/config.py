@@ -36,14 +36,12 @@ from ..limits import (
 )
 from .network import Network
 from .step import StepTrace, step
-from .validate import as_records, check_learning_rate, check_regularization
+from .validate import as_records, check_class_targets, check_learning_rate, check_regularization
 
 Array = np.ndarray
 
 REQUIRED_KEYS = ("inputs", "targets", "learning_rate", "weights")
 OPTIONAL_KEYS = ("biases", "train_biases", "activations", "loss", "l1", "l2")
-# How far a softmax target row's sum may be from 1 (rows typed as decimals, e.g. thirds).
-TARGET_SUM_TOLERANCE = 1e-6
 
 # --- Limits on configuration text, checked before the JSON parser runs ---------------------
 
@@ -120,7 +118,7 @@ def parse_config(data: Mapping[str, Any]) -> StepConfig:
             f"Cross-entropy targets must lie in [0, 1]; got {float(y[outside][0]):g}."
         )
     if network.loss.categorical:
-        _check_one_hot(y)
+        check_class_targets(y)
     if x.shape[0] != y.shape[0]:
         raise ConfigError(f"{x.shape[0]} input record(s) but {y.shape[0]} target record(s).")
     l1 = check_regularization(data.get("l1", 0.0), "l1")
@@ -135,17 +133,6 @@ def parse_config(data: Mapping[str, Any]) -> StepConfig:
         l1=l1,
         l2=l2,
     )
-
-
-def _check_one_hot(y: Array) -> None:
-    """Softmax targets are a distribution over the classes per record (one-hot, usually)."""
-    sums = y.sum(axis=1)
-    bad = np.flatnonzero(np.abs(sums - 1.0) > TARGET_SUM_TOLERANCE)
-    if bad.size:
-        raise ConfigError(
-            f"Softmax targets must sum to 1 in each record (one-hot: 1 for the class, 0 "
-            f"elsewhere); record {int(bad[0]) + 1} sums to {float(sums[bad[0]]):g}."
-        )
 
 
 def _size_text(n_bytes: int) -> str:
@@ -307,6 +294,10 @@ def trace_to_dict(
     many numbers (at least one); `records_shown` says how many, and a `note` says so
     whenever some are left out. Parameters, their changes and the losses always cover
     every record.
+
+    With regularization, `weight_deltas` and `loss_before`/`loss_after` are the regularized
+    ones (what the step applies and descends), and `l1`, `l2`, `data_weight_deltas`
+    (η·mean of δ·input alone), `data_loss_before` and `data_loss_after` are added.
     """
     single = cfg.single_record
     layers = trace.layers

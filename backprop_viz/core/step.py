@@ -23,7 +23,7 @@ from .network import (
     regularized_steps,
     updated,
 )
-from .validate import as_problem, check_learning_rate, check_regularization
+from .validate import as_problem, check_class_targets, check_learning_rate, check_regularization
 
 Array = np.ndarray
 
@@ -102,6 +102,8 @@ def step(
     lr = check_learning_rate(learning_rate)
     l1, l2 = check_regularization(l1, "l1"), check_regularization(l2, "l2")
     x, y = as_problem(network, inputs, targets)
+    if network.loss.categorical:
+        check_class_targets(y)
 
     with np.errstate(over="ignore", invalid="ignore"):
         fwd = forward_pass(network, x)

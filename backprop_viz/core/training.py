@@ -19,7 +19,12 @@ from .network import (
     parameter_steps,
     regularized_steps,
 )
-from .validate import as_problem, check_learning_rate, check_regularization
+from .validate import (
+    as_problem,
+    check_class_targets,
+    check_learning_rate,
+    check_regularization,
+)
 
 Array = np.ndarray
 
@@ -135,6 +140,9 @@ def train(
     test = None
     if test_inputs is not None and len(test_inputs) > 0:
         test = as_problem(network, test_inputs, test_targets, "test")
+    if network.loss.categorical:
+        for classes in (y,) if test is None else (y, test[1]):
+            check_class_targets(classes)
     batch = _batch_size(mode, batch_size, len(x))
     matmul: MatMul = ordered_matmul if ordered_sums else np.matmul
     # `report` may use BLAS (vdot); `report_each` is a NumPy mean, for ordered sums.

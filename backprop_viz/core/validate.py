@@ -130,6 +130,27 @@ def as_problem(
     return x, y
 
 
+# How far a class-target row's sum may be from 1 (rows typed as decimals, e.g. thirds).
+TARGET_SUM_TOLERANCE = 1e-6
+
+
+def check_class_targets(y: Array) -> None:
+    """Targets of a softmax output: per record a distribution over the classes (one-hot,
+    usually), each value in [0, 1] and each row summing to 1; ConfigError otherwise."""
+    outside = (y < 0.0) | (y > 1.0)
+    if outside.any():
+        raise ConfigError(
+            f"Cross-entropy targets must lie in [0, 1]; got {float(y[outside][0]):g}."
+        )
+    sums = y.sum(axis=-1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > TARGET_SUM_TOLERANCE)
+    if bad.size:
+        raise ConfigError(
+            f"Softmax targets must sum to 1 in each record (one-hot: 1 for the class, 0 "
+            f"elsewhere); record {int(bad[0]) + 1} sums to {float(sums[bad[0]]):g}."
+        )
+
+
 def check_learning_rate(learning_rate: object) -> float:
     """A finite learning rate in (0, MAX_LEARNING_RATE]; ConfigError otherwise."""
     try:
