@@ -197,3 +197,34 @@ def test_the_stages_and_tables_show_the_penalty_only_when_there_is_one():
     assert plain["steps"].caption.startswith("Δw = η·δ·input")
     assert "penalty" not in plain["new"].caption
     assert not any("from the data" in title for title, _ in step_tables(cfg.step()))
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [("weight", 0, (1, 0)), ("bias", 1, (0,)), ("input", 0, (1,)), ("learning_rate", 0, ())],
+)
+def test_a_regularized_sweep_agrees_with_the_step_at_every_value(ref):
+    from backprop_viz.core.params import ParamRef
+    from backprop_viz.core.sweep import sweep
+
+    net = Network.random([2, 3, 2], seed=4, activations=["tanh", "sigmoid"], biases=True)
+    x, y = np.array([[0.4, -0.9], [1.2, 0.3]]), np.array([[0.1, 0.8], [0.6, 0.2]])
+    pref = ParamRef(*ref)
+    values = np.array([0.05, 0.5, 1.5]) if ref[0] == "learning_rate" else np.array([-1.0, 0.3])
+    s = sweep(net, x, y, 0.5, pref, values, l1=0.03, l2=0.07)
+    for k, v in enumerate(values):
+        ws, bs, xv, lr = [w.copy() for w in net.weights], [b.copy() for b in net.biases], x, 0.5
+        if ref[0] == "weight":
+            ws[ref[1]][ref[2]] = v
+        elif ref[0] == "bias":
+            bs[ref[1]][ref[2]] = v
+        elif ref[0] == "input":
+            xv = x.copy()
+            xv[:, ref[2][0]] = v  # the input unit, in every record
+        else:
+            lr = v
+        t = step(net.with_parameters(ws, bs), xv, y, lr, l1=0.03, l2=0.07)
+        assert s.loss_before[k] == pytest.approx(t.loss_before, rel=1e-13)
+        assert s.loss_after[k] == pytest.approx(t.loss_after, rel=1e-13)
+        for dw, lt in zip(s.weight_steps, t.layers, strict=True):
+            np.testing.assert_allclose(dw[k], lt.weight_delta, rtol=1e-12, atol=1e-16)

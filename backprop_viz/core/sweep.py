@@ -12,9 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .network import Network, backward_pass, forward_pass, parameter_steps
+from .network import (
+    Network,
+    backward_pass,
+    forward_pass,
+    parameter_steps,
+    penalty,
+    regularized_steps,
+)
 from .params import ParamRef
-from .validate import as_problem, check_learning_rate
+from .validate import as_problem, check_learning_rate, check_regularization
 
 Array = np.ndarray
 
@@ -47,13 +54,18 @@ def sweep(
     learning_rate: float,
     ref: ParamRef,
     values: object,
+    *,
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> Sweep:
     """The step of `backprop.step` with the control `ref` set to each of `values` in turn.
 
-    Agrees with `step()` at each value (to rounding); values that overflow give inf or NaN
-    entries rather than an error, so a curve can show where the step breaks down.
+    Agrees with `step()` at each value (to rounding), with the same regularization rates
+    (the losses then include the penalty); values that overflow give inf or NaN entries
+    rather than an error, so a curve can show where the step breaks down.
     """
     lr = check_learning_rate(learning_rate)
+    l1, l2 = check_regularization(l1, "l1"), check_regularization(l2, "l2")
     x, y = as_problem(network, inputs, targets)
     v = np.asarray(values, dtype=float).ravel()
     if v.size == 0 or not np.all(np.isfinite(v)):
@@ -91,7 +103,7 @@ def sweep(
         bwd = backward_pass(stacked, fwd, y)
         # η = 1 gives the mean of δ·input; the rate multiplies it after (it may be stacked).
         dw, db = parameter_steps(fwd, bwd, 1.0, with_biases=bias_on)
-        dw = [rate * d for d in dw]
+        dw = [rate * d for d in regularized_steps(dw, weights, 1.0, l1, l2)]
         if bias_on:
             db = [rate[:, 0] * d for d in db]
             if not network.train_biases:
@@ -102,6 +114,9 @@ def sweep(
         loss = network.loss
         before_e = loss.mean(y, fwd.output, fwd.weighted_sums[-1])
         after_e = loss.mean(y, after.output, after.weighted_sums[-1])
+        if l1 or l2:
+            before_e = before_e + penalty(weights, l1, l2)
+            after_e = after_e + penalty(new_w, l1, l2)
     return Sweep(
         ref=ref,
         values=v,
