@@ -178,6 +178,28 @@ def test_a_saturated_sigmoid_is_clamped_as_in_the_core(tmp_path):
     assert "e-308" in printed
 
 
+def test_softmax_classes_with_biases(tmp_path):
+    # Three classes, soft and one-hot targets over 5 records, trained biases, 6 steps; one
+    # weighted sum large enough that e^h alone would overflow.
+    rng = np.random.default_rng(3)
+    targets = rng.dirichlet(np.ones(3), size=5)
+    targets[0] = [0.0, 1.0, 0.0]
+    config = {
+        "inputs": rng.uniform(-2, 2, size=(5, 2)).tolist(),
+        "targets": targets.tolist(),
+        "learning_rate": 0.7,
+        "weights": [rng.normal(size=(2, 4)).tolist(), rng.normal(size=(4, 3)).tolist()],
+        "biases": [[0.1, -0.2, 0.3, 0.0], [800.0, 0.0, -1.0]],
+        "train_biases": True,
+        "activations": ["tanh", "softmax"],
+        "loss": "cross_entropy",
+    }
+    script = python_script(config, 6)
+    assert imported_modules(script) == {"numpy"} and "def softmax(h):" in script
+    (printed,) = run_scripts([script], tmp_path)
+    check_printout(printed, config, 6)
+
+
 # --- random networks ----------------------------------------------------------------------
 
 configs = st.tuples(step_configs(), st.integers(1, 4))  # a configuration, a number of steps

@@ -63,6 +63,18 @@ _ACTIVATION_CODE: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+# softmax: its units share one sum, so it has no per-unit slope; it comes only with
+# cross-entropy, where δᵒ = y − ŷ and no f′ is needed.
+_ACTIVATION_CODE["softmax"] = (
+    '''def softmax(h):
+    """softmax: ŷ_k = e^(h_k) / Σ_j e^(h_j), with h shifted by its largest value first (no
+    exponential overflows; the shift cancels in the ratio)."""
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)''',
+    "",
+    "h",
+)
+
 _LOSS_CODE: dict[str, tuple[str, str]] = {
     # (the function, which forward value it reads: the output ŷ or its weighted sum h)
     "squared_error": (
@@ -83,7 +95,26 @@ _LOSS_CODE: dict[str, tuple[str, str]] = {
     return float(np.sum(per_output, axis=1).mean())''',
         "output_layer_input",
     ),
+    "softmax_cross_entropy": (
+        '''def error_function(output_layer_input):
+    """E = −Σ_k y_k·ln ŷ_k for each record, averaged over the records.
+
+    Written with the weighted sums h of the softmax output: ln ŷ_k = h_k − ln Σ_j e^(h_j),
+    with h shifted by its largest value first (never ln 0, never an overflow).
+    """
+    h = output_layer_input
+    shifted = h - h.max(axis=1, keepdims=True)
+    log_output = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(np.sum(-(y * log_output), axis=1).mean())''',
+        "output_layer_input",
+    ),
 }
+
+
+def _loss_key(cfg: StepConfig) -> str:
+    """Which error function the script writes: the softmax form for k classes."""
+    loss = cfg.network.loss
+    return "softmax_cross_entropy" if loss.categorical else loss.name
 
 
 def python_script(config: Mapping[str, Any], steps: int = 1) -> str:
@@ -224,8 +255,10 @@ The lesson's notation, as the variable names spell it:
 
     def functions(self) -> list[str]:
         used = list(dict.fromkeys(a.name for a in self.cfg.network.activations))
-        parts = [f"{_ACTIVATION_CODE[name][0]}\n\n\n{_ACTIVATION_CODE[name][1]}" for name in used]
-        return [*parts, _LOSS_CODE[self.cfg.network.loss.name][0]]
+        parts = [
+            "\n\n\n".join(p for p in _ACTIVATION_CODE[name][:2] if p) for name in used
+        ]
+        return [*parts, _LOSS_CODE[_loss_key(self.cfg)][0]]
 
     def forward(self) -> str:
         net = self.cfg.network
@@ -259,16 +292,18 @@ The lesson's notation, as the variable names spell it:
             "for step in range(1, n_steps + 1):",
             f"{ind}# Forward pass.",
             *_call(ind, values, "forward", self.params()),
-            f"{ind}loss_before = error_function({_LOSS_CODE[net.loss.name][1]})",
+            f"{ind}loss_before = error_function({_LOSS_CODE[_loss_key(self.cfg)][1]})",
             "",
             f"{ind}# Backward pass: the error terms δ = −∂E/∂h, from the output layer back.",
             f"{ind}error = y - output  # y − ŷ",
         ]
         out = self.n - 1
         if net.loss.derivative_cancels:
+            output = net.activations[-1].name
             lines += [
-                f"{ind}# Cross-entropy with a sigmoid output: f′(h) cancels out of −∂E/∂h,",
-                f"{ind}# so δᵒ is the output error itself.",
+                f"{ind}# Cross-entropy with a {output} output: f′(h) cancels out of −∂E/∂h,",
+                f"{ind}# so δᵒ is the output error itself"
+                + (" (per class)." if output == "softmax" else "."),
                 f"{ind}output_error_term = error  # δᵒ = y − ŷ",
             ]
         else:
@@ -327,7 +362,7 @@ The lesson's notation, as the variable names spell it:
         return lines
 
     def loss_after_lines(self, ind: str) -> list[str]:
-        reads = _LOSS_CODE[self.cfg.network.loss.name][1]
+        reads = _LOSS_CODE[_loss_key(self.cfg)][1]
         pick = "[-1]" if reads == "output" else "[-2]"  # forward returns …, h, ŷ
         return [
             f"{ind}# E again, with the new weights: did the step lower it?",
