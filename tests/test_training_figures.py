@@ -226,7 +226,7 @@ def pictures(figure):
     (pictures stacked top down, each flipped so that x₂ grows upwards), and the grid."""
     from backprop_viz.figures.units import picture_rows
 
-    meta = figure["layout"]["meta"]
+    meta = figure["layout"]["meta"][0]
     grid = meta["grid"]
     axis = np.linspace(*meta["plane"], grid)
     out = []
@@ -268,7 +268,7 @@ def test_unit_pictures_are_laid_out_like_the_network(spirals):
     xs = [t["x0"] for t in traces]
     assert xs == sorted(xs) and len(set(xs)) == 3  # layers left to right
     # The lone output unit is centred between the top and bottom of the tallest layer.
-    grid = figure["layout"]["meta"]["grid"]
+    grid = figure["layout"]["meta"][0]["grid"]
     first = decode(traces[0]["z"]).shape[0]
     out_mid = traces[2]["y0"] + (grid - 1) / 2
     assert abs(out_mid - (first - 1) / 2) <= 1

@@ -28,6 +28,18 @@ from .weights import weights_figure
 from .weights_history import weights_history_figure
 
 
+def drawn_once(figures: dict[str, dict[str, Any]], revision: int) -> dict[str, dict[str, Any]]:
+    """Give every figure a data revision (the epochs it shows), so the browser draws it once.
+
+    Streamlit hands Plotly a deep copy of every new figure right after drawing it; without
+    a data revision Plotly takes each copied array for new data and draws the whole figure
+    a second time. With one, it compares the rest and finds nothing to redraw.
+    """
+    for figure in figures.values():
+        figure["layout"]["datarevision"] = revision
+    return figures
+
+
 def unit_pictures(network: Network, data: Dataset, title: str | None = None) -> dict[str, Any]:
     """Every hidden unit's and the output's picture over the plane of 2-D `data`."""
     sizes = network.sizes
@@ -52,6 +64,9 @@ def _network(network: Network, data: Dataset, title: str) -> dict[str, Any]:
     longest = max((len(n) for n in data.feature_names), default=0)
     margin = figure["layout"]["margin"]
     margin["l"] = max(margin.get("l", 0), 7 * longest + 30)
+    # What Streamlit sets on a chart with point selection (the axes are fixed, so nothing
+    # pans): said here, it has nothing to change, and Plotly nothing to redraw.
+    figure["layout"].update(dragmode="pan", clickmode="event+select")
     # A click picks a weight to change: it must not dim the units and labels it leaves
     # unselected, as Plotly does by default.
     for trace in figure["data"]:
@@ -83,7 +98,7 @@ def training_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
         figures["units"] = unit_pictures(
             run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
         )
-    return figures
+    return drawn_once(figures, run.epochs_run)
 
 
 def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
@@ -111,4 +126,4 @@ def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
         figures["units"] = unit_pictures(
             run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
         )
-    return figures
+    return drawn_once(figures, run.epochs_run)

@@ -139,8 +139,9 @@ def units_figure(
             "constrain": "domain",
         },
         "annotations": annotations,
-        # Where the pictures lie in the plane (x₁ and x₂ from..to, cells per side).
-        "meta": {"plane": [float(axis[0]), float(axis[-1])], "grid": grid},
+        # Where the pictures lie in the plane (x₁ and x₂ from..to, cells per side). In a
+        # list: Plotly compares a list's items under a data revision, a dict always differs.
+        "meta": [{"plane": [float(axis[0]), float(axis[-1])], "grid": grid}],
     }
     return {"data": data, "layout": layout}
 
