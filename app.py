@@ -8,8 +8,11 @@ from backprop_viz.ui.train.page import render_train_view
 st.set_page_config(page_title="backprop-viz", page_icon="∂", layout="wide")
 page = st.navigation(
     [
-        st.Page(render_step_view, title="One step", url_path="step", default=True),
+        st.Page(render_step_view, title="One step", url_path="one-step", default=True),
         st.Page(render_train_view, title="Training", url_path="training"),
+        # /step, the step page's own address, runs the same page (a default page is served
+        # only at the root: its url_path is reserved, not served).
+        st.Page(render_step_view, title="One step", url_path="step", visibility="hidden"),
     ],
     position="top",
 )

@@ -100,11 +100,6 @@ def test_an_unknown_path_gets_streamlits_page_not_found(visit):
     assert "Output ŷ" in run.metrics  # and the default page runs instead
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py serves the step page only at / (a default page's url_path is reserved, "
-    "not served); the fix is a hidden alias page with url_path='step' in app.py",
-)
 def test_step_is_a_real_route(visit):
     run = visit("/step")
     assert not run.page_not_found, "/step shows Streamlit's 'Page not found' dialog"
