@@ -55,6 +55,16 @@ def on_value(
             st.session_state[slider_key] = min(max(float(value), lo), hi)
 
 
+def on_target_class(widget_key: str) -> None:
+    """A softmax output's target: one class, as a one-hot row."""
+    state = get_state()
+    k = st.session_state[widget_key]
+    if k is None:
+        return
+    state.last_control = ParamRef("target", 0, (int(k),)).name
+    propose(state, "targets0", {**state.cfg, "targets": one_hot(int(k), len(state.cfg["targets"]))})
+
+
 def nearest_rate(value: float) -> float:
     return min(LR_OPTIONS, key=lambda o: abs(math.log(o / value)))
 
@@ -113,11 +123,21 @@ def on_shape() -> None:
         state.refresh_widgets()
 
 
+def one_hot(k: int, n_classes: int) -> list[float]:
+    return [1.0 if i == k else 0.0 for i in range(n_classes)]
+
+
 def on_functions() -> None:
     state = get_state()
     n = len(state.cfg["weights"])
     acts = [st.session_state[state.key(f"act{i}")] for i in range(n)]
     cfg = {**state.cfg, "activations": acts, "loss": st.session_state[state.key("loss")]}
+    if acts[-1] == "softmax" and state.cfg["activations"][-1] != "softmax":
+        # Classes: softmax comes with cross-entropy and one class per record (one-hot),
+        # the class the targets favoured so far.
+        cfg["loss"] = "cross_entropy"
+        targets = state.cfg["targets"]
+        cfg["targets"] = one_hot(int(np.argmax(targets)), len(targets))
     cfg = set_biases(cfg, bool(st.session_state[state.key("biases")]))
     cfg["train_biases"] = bool(st.session_state[state.key("train_biases")])
     if propose(state, "functions", cfg):

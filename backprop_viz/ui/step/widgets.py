@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ...core.activations import ACTIVATIONS
+from ...core.activations import ACTIVATIONS, ALL_ACTIVATIONS
 from ...core.losses import LOSSES
 from ...explain.notation import sub, unit_names
 from ...explain.presets import PRESET_LABELS, STEP_PRESETS
@@ -22,6 +22,7 @@ from .callbacks import (
     on_reset_weights,
     on_shape,
     on_take_steps,
+    on_target_class,
     on_value,
     shape_keys,
 )
@@ -108,10 +109,33 @@ def value_controls(state: StepState) -> None:
     show_error(state, "lr")
     for i in range(sizes[0]):
         _value_pair(state, "inputs", i, f"Input {names[0][i]}", *INPUT_RANGE, 0.01, exact)
+    if cfg["activations"][-1] == "softmax":
+        _target_class(state, sizes[-1])
+        return
     lo, hi = target_range(cfg["activations"])
     for k in range(sizes[-1]):
         label = f"Target y{sub(k + 1)}"
         _value_pair(state, "targets", k, label, lo, hi, 0.01, exact)
+
+
+def _target_class(state: StepState, n_classes: int) -> None:
+    """A softmax output's target is one class (y one-hot): a choice, not k sliders."""
+    targets = state.cfg["targets"]
+    key = state.key("target_class")
+    one_hot = sorted(targets) == [0.0] * (n_classes - 1) + [1.0]
+    st.session_state.setdefault(key, targets.index(max(targets)) if one_hot else None)
+    st.radio(
+        "Target class (y is one-hot)",
+        list(range(n_classes)),
+        key=key,
+        horizontal=True,
+        format_func=lambda k: f"class {k + 1}",
+        on_change=on_target_class,
+        args=(key,),
+    )
+    if not one_hot:
+        st.caption("Soft targets from the link: " + ", ".join(f"{t:g}" for t in targets))
+    show_error(state, "targets0")
 
 
 def _weights_editor(state: StepState) -> None:
@@ -188,10 +212,10 @@ def _function_controls(state: StepState) -> None:
         st.session_state.setdefault(k, act)
         st.selectbox(
             "Output activation" if i == last else f"Activation, layer {i + 1}",
-            list(ACTIVATIONS),
+            list(ALL_ACTIVATIONS if i == last else ACTIVATIONS),  # softmax: output only
             key=k,
             on_change=on_functions,
-            format_func=lambda n: ACTIVATIONS[n].label,
+            format_func=lambda n: ALL_ACTIVATIONS[n].label,
         )
     k = state.key("loss")
     st.session_state.setdefault(k, cfg["loss"])
