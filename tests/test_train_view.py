@@ -545,3 +545,16 @@ def test_the_preset_note_follows_the_settings_in_the_same_rerun(at):
     by_key(at.number_input, "epochs").set_value(301).run()
     assert "Changed from this preset." in texts(at.caption)
     assert PRESETS["xor"].note not in texts(at.caption)
+
+
+def test_l2_regularization_trains_with_its_rate_and_a_rate_out_of_range_is_refused(at):
+    load_preset(at, "xor")
+    by_key(at.selectbox, "regularization").set_value("l2").run()
+    by_key(at.number_input, "rate").set_value(0.5).run()
+    assert "The regularization rate λ must be from 0 to 0.1." in texts(at.error)
+    assert at.button(key="train_button_train").disabled
+    by_key(at.number_input, "rate").set_value(0.02).run()
+    press_train(at)
+    run = at.session_state[KEY].run
+    assert (run.spec.regularization, run.spec.rate) == ("l2", 0.02)
+    assert "Changed from this preset." in texts(at.caption)

@@ -309,3 +309,33 @@ def test_accuracies_count_records_on_the_right_side():
     run = start_run(XOR, data)
     train_acc, test_acc = accuracies(run.network, data)
     assert train_acc == pytest.approx(run.accuracy) and test_acc == pytest.approx(run.test_accuracy)
+
+
+def test_a_regularized_run_is_the_cores_regularized_training():
+    spec = XOR.with_changes(regularization="l2", rate=0.05, epochs=150)
+    data = dataset_2d(spec)
+    run = start_run(spec, data)
+    net = initial_network(spec, data.n_features)
+    core = train(
+        net,
+        data.X_train,
+        data.y_train,
+        epochs=150,
+        learning_rate=spec.learning_rate,
+        seed=spec.seed,
+        test_inputs=data.X_test,
+        test_targets=data.y_test,
+        l2=0.05,
+    )
+    np.testing.assert_array_equal(run.loss_history, core.loss_history)
+    plain = start_run(spec.with_changes(regularization="none"), data)
+    size = [float(sum(np.sum(w * w) for w in r.network.weights)) for r in (run, plain)]
+    assert size[0] < size[1]  # the penalty keeps the weights smaller
+    assert spec.l2 == 0.05 and spec.l1 == 0.0
+    # No penalty at all and a penalty of rate 0 are the same run.
+    assert spec.with_changes(rate=0.0).normalized() == XOR.with_changes(epochs=150).normalized()
+
+
+def test_the_regularization_rate_is_checked():
+    found = problems(XOR.with_changes(regularization="l1", rate=0.5))
+    assert found == {"training": "The regularization rate λ must be from 0 to 0.1."}

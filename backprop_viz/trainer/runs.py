@@ -155,6 +155,8 @@ def _train(
         test_targets=data.y_test if has_test else None,
         snapshot_epochs=snapshot_epochs,
         progress=progress,
+        l1=spec.l1,
+        l2=spec.l2,
     )
 
 

@@ -16,6 +16,7 @@ from ..limits import (
     MAX_HIDDEN_LAYERS,
     MAX_HIDDEN_UNITS,
     MAX_LEARNING_RATE,
+    MAX_REGULARIZATION,
     MAX_SEED,
     TRAIN_MAX_EPOCHS_PER_RUN,
     TRAIN_MAX_POINTS,
@@ -31,6 +32,7 @@ SOURCE_LABELS: dict[str, str] = {
 }
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 OUTPUT_ACTIVATIONS = ("sigmoid", "identity")
+REGULARIZATIONS = {"none": "None", "l1": "L1 (λ·Σ|w|)", "l2": "L2 (λ/2·Σw²)"}
 MODE_LABELS = {
     "batch": "Batch (the lesson's)",
     "minibatch": "Mini-batch",
@@ -55,6 +57,8 @@ class TrainSpec:
     mode: str = "batch"
     batch_size: int = 32
     seed: int = 21  # initial weights and the order of mini-batches
+    regularization: str = "none"  # one of REGULARIZATIONS: a penalty on the weights
+    rate: float = 0.0  # its rate λ, from 0 to MAX_REGULARIZATION
     # Generated 2-D data; the split below also applies to an uploaded CSV. Admissions data
     # always uses the lesson's own seeded 90/10 split.
     n_points: int = 200
@@ -85,6 +89,8 @@ class TrainSpec:
         two specs describing the same run compare equal."""
         base = TrainSpec()
         spec = self
+        if spec.regularization == "none" or spec.rate == 0:
+            spec = replace(spec, regularization=base.regularization, rate=base.rate)
         if spec.mode != "minibatch":
             spec = replace(spec, batch_size=base.batch_size)
         if spec.dataset == "admissions":
@@ -98,6 +104,16 @@ class TrainSpec:
         elif spec.dataset == "csv":
             spec = replace(spec, n_points=base.n_points, noise=base.noise)
         return spec
+
+    @property
+    def l1(self) -> float:
+        """λ of an L1 penalty (0 without one)."""
+        return float(self.rate) if self.regularization == "l1" else 0.0
+
+    @property
+    def l2(self) -> float:
+        """λ of an L2 penalty (0 without one)."""
+        return float(self.rate) if self.regularization == "l2" else 0.0
 
     def activations(self) -> list[str]:
         """One activation name per weight layer."""
@@ -160,6 +176,11 @@ def _training_problem(spec: TrainSpec) -> str | None:
         return f"Unknown update mode {spec.mode!r}."
     if spec.mode == "minibatch" and not (is_whole(spec.batch_size) and spec.batch_size >= 1):
         return "The batch size must be a whole number, 1 or more."
+    if spec.regularization not in REGULARIZATIONS:
+        return f"Unknown regularization {spec.regularization!r}."
+    rate = spec.rate
+    if not (isinstance(rate, int | float) and 0.0 <= rate <= MAX_REGULARIZATION):
+        return f"The regularization rate λ must be from 0 to {MAX_REGULARIZATION:g}."
     if not (is_whole(spec.seed) and 0 <= spec.seed <= MAX_SEED):
         return f"The seed must be a whole number from 0 to {MAX_SEED:,}."
     return None

@@ -9,7 +9,7 @@ import streamlit as st
 
 from ...core.activations import ACTIVATIONS
 from ...core.losses import LOSSES
-from ...limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS
+from ...limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, MAX_REGULARIZATION
 from ...trainer import (
     HIDDEN_ACTIVATIONS,
     MODE_LABELS,
@@ -19,7 +19,7 @@ from ...trainer import (
     TrainSpec,
     problems,
 )
-from ...trainer.spec import is_whole
+from ...trainer.spec import REGULARIZATIONS, is_whole
 from .state import CUSTOM, TrainViewState, get_state, load_preset, stop_live
 
 
@@ -181,7 +181,29 @@ def training_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
         key=state.key("seed"),
         help="Draws the initial weights (and shuffles mini-batches).",
     )
+    c1, c2 = st.columns(2)
+    regs = list(REGULARIZATIONS)
+    regularization = c1.selectbox(
+        "Regularization",
+        regs,
+        index=regs.index(spec.regularization),
+        format_func=REGULARIZATIONS.__getitem__,
+        key=state.key("regularization"),
+        help="A penalty on the weights (not the biases), added to the loss E.",
+    )
+    rate = c2.number_input(
+        "Rate λ",
+        value=float(spec.rate),
+        step=0.001,
+        format="%g",
+        key=state.key("rate"),
+        disabled=regularization == "none",
+        help=f"From 0 to {MAX_REGULARIZATION:g}. Each step becomes Δw = η·(mean of δ·input "
+        "− λ·w) for L2, − λ·sign(w) for L1.",
+    )
     spec = spec.with_changes(
+        regularization=regularization,
+        rate=float(rate) if rate is not None else float("nan"),
         learning_rate=float(lr) if lr is not None else float("nan"),
         epochs=whole(epochs),
         mode=mode,
