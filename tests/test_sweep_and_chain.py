@@ -229,3 +229,24 @@ def test_param_names_parse_back():
             ParamRef.parse(bad)
     assert param_symbol(ParamRef("weight", 0, (0, 1)), 1) == "w₁₂"
     assert param_symbol(ParamRef("bias", 1, (0,)), 2) == "b²₁"
+
+
+def test_chain_rule_with_regularization_adds_the_penalty_slope_and_still_agrees():
+    from backprop_viz.core.config import parse_config
+    from backprop_viz.core.params import weight_refs
+    from backprop_viz.ui.step.edits import preset_config
+
+    cfg = {**preset_config("two-output-biases"), "l1": 0.03, "l2": 0.07, "train_biases": True}
+    trace = parse_config(cfg).step()
+    net = trace.network
+    for ref in weight_refs(net.sizes, True):
+        c = chain_rule(trace, ref)
+        data = -float(np.prod([f.value for f in c.factors]))
+        if ref.kind == "weight":
+            w = float(net.weights[ref.layer][ref.index])
+            assert c.penalty == pytest.approx(0.07 * w + 0.03 * np.sign(w), rel=1e-15)
+        else:
+            assert c.penalty == 0.0  # biases are not regularized
+        assert c.product == pytest.approx(data + c.penalty, rel=1e-14)
+        assert c.product == pytest.approx(c.backprop, rel=1e-9, abs=1e-15)
+        assert c.product == pytest.approx(c.numeric, rel=1e-6, abs=1e-10)

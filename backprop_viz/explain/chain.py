@@ -45,9 +45,10 @@ class ChainRule:
     output_layer: bool
     factors: tuple[Factor, ...]
     terms: tuple[Factor, ...]
-    product: float  # −Π factors
+    product: float  # −Π factors (+ the penalty's slope, with regularization)
     backprop: float  # ∂E/∂p from the step itself: −Δp/η
     numeric: float  # central difference (E(p + ε) − E(p − ε)) / 2ε
+    penalty: float = 0.0  # a weight's λ₂·w + λ₁·sign(w) (0 for biases and without rates)
 
 
 def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
@@ -61,15 +62,21 @@ def chain_rule(trace: StepTrace, ref: ParamRef) -> ChainRule:
     else:
         step_ = lt.weight_delta[ref.index] if ref.kind == "weight" else lt.bias_delta[k]
         backprop = -float(step_) / trace.learning_rate
+    penalty = 0.0
+    if ref.kind == "weight" and trace.regularized:
+        # E + λ₁Σ|w| + (λ₂/2)Σw²: the penalty adds its own slope to the data's chain.
+        w = float(net.weights[ref.layer][ref.index])
+        penalty = trace.l2 * w + trace.l1 * float(np.sign(w))
     return ChainRule(
         ref=ref,
         label=param_symbol(ref, net.n_layers),
         output_layer=ref.layer == net.n_layers - 1,
         factors=factors,
         terms=terms,
-        product=-float(np.prod([f.value for f in factors])),
+        product=-float(np.prod([f.value for f in factors])) + penalty,
         backprop=backprop,
         numeric=_central_difference(trace, ref),
+        penalty=penalty,
     )
 
 
@@ -136,6 +143,8 @@ def _central_difference(trace: StepTrace, ref: ParamRef) -> float:
         trace.learning_rate,
         ref,
         [p0 + NUMERIC_EPS, p0 - NUMERIC_EPS],
+        l1=trace.l1,
+        l2=trace.l2,
     )
     return float((s.loss_before[0] - s.loss_before[1]) / (2 * NUMERIC_EPS))
 

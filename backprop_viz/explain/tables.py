@@ -78,9 +78,11 @@ def chain_text(c: ChainRule, n_layers: int) -> str:
         f"**∂E/∂{c.label}**: {what} ({where} parameter). "
         f"The step moves it against this slope: Δ{c.label} = −η·∂E/∂{c.label}.",
         "",
-        f"∂E/∂{c.label} = −{symbols}",
+        f"∂E/∂{c.label} = −{symbols}" + (" + λ₂·w + λ₁·sign(w)" if c.penalty else ""),
         "",
-        f"= −{product} = **{c.product:.8g}**",
+        f"= −{product}"
+        + (f" + ({c.penalty:.4g})" if c.penalty else "")
+        + f" = **{c.product:.8g}**",
         "",
         md_table(["factor", "what it is", "value"], rows),
     ]
