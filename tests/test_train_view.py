@@ -41,6 +41,13 @@ def metric(at: AppTest, label: str) -> str:
     return values[0]
 
 
+def decode(value):
+    """A Plotly typed-array spec as a NumPy array."""
+    from tests.test_training_figures import decode as typed
+
+    return typed(value)
+
+
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
@@ -558,3 +565,22 @@ def test_l2_regularization_trains_with_its_rate_and_a_rate_out_of_range_is_refus
     run = at.session_state[KEY].run
     assert (run.spec.regularization, run.spec.rate) == ("l2", 0.02)
     assert "Changed from this preset." in texts(at.caption)
+
+
+def test_discretize_output_and_show_test_data_redraw_the_boundary(at):
+    from backprop_viz.figures.boundary import LEVELS
+
+    load_preset(at, "xor")
+
+    def boundary():
+        return next(c for c in charts(at) if c["layout"]["title"]["text"].startswith("Decision"))
+
+    assert len(np.unique(decode(boundary()["data"][0]["z"]))) > 2  # ŷ, shaded
+    at.toggle(key="train_discrete").set_value(True).run()
+    assert set(np.unique(decode(boundary()["data"][0]["z"]))) <= {0, LEVELS}
+    at.toggle(key="train_show_test").set_value(False).run()
+    tests = [t for t in boundary()["data"][1:] if "test" in t["name"]]
+    assert all(decode(t["x"]).size == 0 for t in tests)
+    at.toggle(key="train_discrete").set_value(False).run()
+    at.toggle(key="train_show_test").set_value(True).run()
+    assert len(np.unique(decode(boundary()["data"][0]["z"]))) > 2

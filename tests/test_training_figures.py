@@ -339,3 +339,22 @@ def test_live_boundary_draws_fewer_points_evenly_picked(spirals):
     assert test == min(len(data.y_test), MAX_LIVE_SHOWN_POINTS)
     # Evenly picked from the split, so both classes stay in view.
     assert all(n > 0.3 * MAX_LIVE_SHOWN_POINTS for k, n in drawn.items() if "training" in k)
+
+
+def test_discretized_boundary_is_the_predicted_class_and_test_points_can_be_hidden(xor):
+    from backprop_viz.figures.training import boundary_view
+
+    run, data = xor
+    figure = boundary_view(run, data, live=False, discrete=True, show_test=False)
+    heat = figure["data"][0]
+    z = decode(heat["z"])
+    axis = decode(heat["x"])
+    assert set(np.unique(z)) <= {0, LEVELS}
+    # Each cell is the class the network predicts at that point, computed here directly.
+    gx, gy = np.meshgrid(axis, axis)
+    predicted = run.network.predict(np.column_stack([gx.ravel(), gy.ravel()]))[:, 0] > 0.5
+    agree = np.mean((z.ravel() == LEVELS) == predicted)
+    assert agree > 0.995  # float32 grid vs float64 here: cells right at 0.5 may differ
+    assert all(decode(t["x"]).size == 0 for t in figure["data"][1:] if "test" in t["name"])
+    # The frames are discretized too.
+    assert all(set(np.unique(decode(f["data"][0]["z"]))) <= {0, LEVELS} for f in figure["frames"])

@@ -157,14 +157,21 @@ def boundary_figure(
     y_test: Array,
     grid: int = GRID,
     max_points: int = MAX_SHOWN_POINTS,
+    discrete: bool = False,
+    show_test: bool = True,
 ) -> dict[str, Any]:
     """The network's output ŷ over the plane as a heatmap, one frame per checkpoint, with
     the data points on top (training as circles, test as diamonds). With one checkpoint
     (live training) the figure is still: no frames, no controls. At most `max_points`
-    points per split are drawn, evenly picked (every redraw moves each one's SVG)."""
+    points per split are drawn, evenly picked (every redraw moves each one's SVG).
+    `discrete` colours each cell by the class predicted (ŷ > 0.5) rather than by ŷ;
+    without `show_test` the test points are left out (the plane stays the same)."""
     half = plane_half_width(X_train, X_test)
     axis = np.linspace(-half, half, grid)
-    z = _quantize(boundary_outputs(network, checkpoints, axis, axis))
+    out = boundary_outputs(network, checkpoints, axis, axis)
+    if discrete:
+        out = (out > 0.5).astype(np.float32)
+    z = _quantize(out)
     epochs = [c.epochs for c in checkpoints]
     frames = [
         {
@@ -178,7 +185,13 @@ def boundary_figure(
         # Interpolated per pixel for a run's figure; live, the browser's cheaper scaling.
         "data": [
             _heatmap(axis, z[-1], "best" if len(epochs) > 1 else "fast"),
-            *_point_traces(X_train, y_train, X_test, y_test, max_points),
+            *_point_traces(
+                X_train,
+                y_train,
+                X_test if show_test else X_test[:0],
+                y_test if show_test else y_test[:0],
+                max_points,
+            ),
         ],
         "layout": _layout(half, epochs),
     }

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core.network import Network
 from ..explain.notation import layer_titles, unit_names
-from ..limits import MAX_LIVE_SHOWN_POINTS
+from ..limits import MAX_LIVE_SHOWN_POINTS, MAX_SHOWN_POINTS
 from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
 from ..trainer.units import plane_half_width, unit_outputs
 from .accuracy import accuracy_figure
@@ -127,3 +127,28 @@ def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
             run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
         )
     return drawn_once(figures, run.epochs_run)
+
+
+def boundary_view(
+    run: Run, data: Dataset, live: bool, discrete: bool, show_test: bool
+) -> dict[str, Any]:
+    """The decision boundary of a run as the page's toggles ask: the class predicted
+    rather than ŷ (`discrete`), with or without the test points; still while live, with
+    the replay's frames otherwise."""
+    if live:
+        now = Checkpoint(run.epochs_run, run.network.weights, run.network.biases)
+        frames, most = [now], MAX_LIVE_SHOWN_POINTS
+    else:
+        frames, most = list(frame_checkpoints(run)), MAX_SHOWN_POINTS
+    figure = boundary_figure(
+        run.network,
+        frames,
+        data.X_train,
+        data.y_train,
+        data.X_test,
+        data.y_test,
+        max_points=most,
+        discrete=discrete,
+        show_test=show_test,
+    )
+    return drawn_once({"boundary": figure}, run.epochs_run)["boundary"]

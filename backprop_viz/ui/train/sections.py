@@ -11,7 +11,7 @@ import streamlit as st
 
 from ...explain.notation import fmt
 from ...figures.edges import N_EDGE_TRACES, edge_list, node_positions
-from ...figures.training import live_figures
+from ...figures.training import boundary_view, live_figures
 from ...figures.weights_history import parameter_names
 from ...limits import STEP_MAX_ABS_WEIGHT
 from ...trainer import LESSON_SPEC, Run, TrainSpec
@@ -100,6 +100,22 @@ def _lesson_panel(run: Run, synthetic: bool) -> None:
         f"Prediction accuracy on the test set after {run.lesson_epochs:,} epochs",
         _fmt(accuracy),
     )
+
+
+def _boundary_toggles(state: TrainViewState, figures: dict[str, dict[str, Any]]) -> dict:
+    """The playground's two toggles over the decision boundary; the figures with the
+    boundary redrawn as they ask (kept in the session until the run or the toggles change)."""
+    c1, c2, _ = st.columns([1, 1, 2])
+    discrete = c1.toggle("Discretize output", key="train_discrete", help="Colour by class.")
+    show_test = c2.toggle("Show test data", value=True, key="train_show_test")
+    run, data = state.run, state.run_data
+    if (not discrete and show_test) or run is None or data is None:
+        return figures
+    key = (run, run.epochs_run, state.live, discrete, show_test)  # the run itself: eq is identity
+    if state.boundary_view is None or state.boundary_view[0] != key:
+        figure = boundary_view(run, data, state.live, discrete, show_test)
+        state.boundary_view = (key, figure)
+    return {**figures, "boundary": state.boundary_view[1]}
 
 
 def _charts(figures: dict[str, dict[str, Any]], live: bool) -> None:
@@ -265,6 +281,8 @@ def results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
     _metrics(run)
     if state.edited:
         st.caption(state.edited)
+    if "boundary" in figures:
+        figures = _boundary_toggles(state, figures)
     _charts(figures, state.live)
     if not state.live and state.run_data is not None and same_data:
         weight_editor(state)

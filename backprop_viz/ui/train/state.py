@@ -51,6 +51,7 @@ class TrainViewState:
     training: str | None = None  # a Train in progress; still set if it was cut short
     edited: str | None = None  # the last weight changed by hand, in words
     run_token: int = 0  # moves on with every run shown, so the weight box re-reads it
+    boundary_view: tuple[Any, dict[str, Any]] | None = None  # (toggles and run, figure)
 
     def key(self, name: str) -> str:
         """A widget key for this generation."""
