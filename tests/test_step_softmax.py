@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from backprop_viz.core.config import parse_config
@@ -69,3 +70,28 @@ def test_softmax_needs_two_classes_and_the_page_says_so():
     assert any("at least 2 units" in e.value for e in at.error)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]
+
+
+def test_a_regularized_configuration_agrees_with_itself_in_every_view():
+    from backprop_viz.ui.step.edits import preset_config
+    from backprop_viz.ui.step.results import cfg_json_of, control_chart, grad_rows, slice_figure
+
+    cfg = {**preset_config("lesson-step"), "l1": 0.02, "l2": 0.05}
+    j = cfg_json_of(cfg)
+    trace = parse_config(cfg).step()
+    rows = grad_rows(j)
+    assert max(r.relative_error for r in rows) < 1e-6
+    by_name = {r.name: r for r in rows}
+    w = trace.network.weights[0][0, 0]
+    data = -trace.layers[0].data_delta[0, 0] / trace.learning_rate
+    assert by_name["W1[0,0]"].analytic == pytest.approx(data + 0.05 * w + 0.02 * np.sign(w))
+    fig = slice_figure(j, "W1[0,0]")
+    assert fig["data"]
+    chart = control_chart(j, "eta")
+    assert chart["data"]
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.query_params.update({"ex": "lesson-step", "l1": "0.02", "l2": "0.05"})
+    app.run()
+    no_exception(app)
+    assert state(app).cfg.get("l2") == 0.05
+    assert app.metric[2].value.startswith(f"{trace.loss_before:.3g}"[:5])

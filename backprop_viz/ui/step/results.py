@@ -82,7 +82,7 @@ def grad_rows(cfg_json: str) -> list[GradCheckRow]:
     """The central-difference check of every parameter (cached; only the Gradient section
     needs it)."""
     cfg = parse_config(json.loads(cfg_json))
-    return gradient_check(cfg.network, cfg.inputs, cfg.targets)
+    return gradient_check(cfg.network, cfg.inputs, cfg.targets, l1=cfg.l1, l2=cfg.l2)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -90,7 +90,9 @@ def slice_figure(cfg_json: str, param: str) -> dict[str, Any]:
     """The loss along one parameter with backprop's tangent (cached)."""
     cfg = parse_config(json.loads(cfg_json))
     ref = ParamRef.parse(param)
-    s = loss_slice(cfg.network, cfg.inputs, cfg.targets, ref.kind, ref.layer, ref.index)
+    s = loss_slice(
+        cfg.network, cfg.inputs, cfg.targets, ref.kind, ref.layer, ref.index, l1=cfg.l1, l2=cfg.l2
+    )
     return loss_slice_figure(s, param_place(ref, cfg.network.sizes))
 
 
@@ -126,7 +128,10 @@ def control_chart(cfg_json: str, ref_name: str) -> dict[str, Any]:
     """The "what this control does" figure for one control (cached)."""
     cfg = compute(cfg_json).cfg
     ref = ParamRef.parse(ref_name)
-    s = sweep(cfg.network, cfg.inputs, cfg.targets, cfg.learning_rate, ref, sweep_values(cfg, ref))
+    values = sweep_values(cfg, ref)
+    s = sweep(
+        cfg.network, cfg.inputs, cfg.targets, cfg.learning_rate, ref, values, l1=cfg.l1, l2=cfg.l2
+    )
     n = cfg.network.n_layers
     return control_figure(s, current_value(cfg, ref), param_symbol(ref, n), n)
 
