@@ -1,4 +1,4 @@
-"""The command line: `python -m backprop_viz step | train | gradcheck`, human or --json output."""
+"""The command line: `python -m backprop_viz step | gradcheck | export | train`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .core.training import MAX_EPOCHS
 from .core.validate import check_learning_rate
 from .data.admissions import ADMISSIONS_ENV, load_admissions, prepare_lesson
 from .errors import BackpropVizError, ConfigError, DataError
+from .explain.codegen import python_script
 from .explain.lesson import (
     LESSON_EPOCHS,
     LESSON_HIDDEN,
@@ -32,6 +33,7 @@ from .limits import (
     MAX_JSON_RECORD_VALUES,
     MAX_SEED,
     MAX_STEP_WORK,
+    STEP_MAX_TAKE,
 )
 from .trainer import TRAIN_MAX_SECONDS, TrainSpec, estimated_seconds
 
@@ -222,6 +224,13 @@ def cmd_train(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def cmd_export(args: argparse.Namespace) -> str:
+    cfg = _step_config(args)
+    if args.format == "json":
+        return json.dumps(config_to_dict(cfg), allow_nan=False)
+    return python_script(config_to_dict(cfg), args.steps).rstrip("\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `python -m backprop_viz`."""
     parser = _Parser(prog="backprop-viz", description="Backpropagation, step by step.")
@@ -240,6 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_grad = sub.add_parser("gradcheck", help="backprop against central finite differences")
     add_source(p_grad)
     p_grad.set_defaults(func=cmd_gradcheck)
+
+    p_export = sub.add_parser(
+        "export", help="the configuration as a runnable NumPy script (or as JSON)"
+    )
+    source = p_export.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", choices=sorted(STEP_PRESETS))
+    source.add_argument("--config", metavar="FILE.json")
+    p_export.add_argument("--format", choices=["python", "json"], default="python")
+    p_export.add_argument(
+        "--steps", type=int, default=1, help=f"steps the script takes (1 to {STEP_MAX_TAKE:,})"
+    )
+    p_export.set_defaults(func=cmd_export)
 
     p_train = sub.add_parser("train", help="train on the admissions data, as the lesson does")
     p_train.add_argument("--preset", choices=["admissions"], default="admissions")

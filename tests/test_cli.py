@@ -216,3 +216,59 @@ def test_softmax_targets_that_are_not_one_hot_exit_2(capsys, tmp_path):
     path.write_text(json.dumps({**SOFTMAX_CONFIG, "targets": [[1, 1, 0], [0, 0, 1]]}))
     code, out, err = run(capsys, "step", "--config", str(path))
     assert code == 2 and out == "" and "sum to 1" in err
+
+
+def test_export_writes_the_script_the_page_downloads_and_it_runs(tmp_path):
+    import subprocess
+    import sys
+
+    from backprop_viz.core.config import config_to_dict, load_config
+    from backprop_viz.explain.codegen import python_script
+
+    cfg_path = tmp_path / "net.json"
+    cfg_path.write_text(json.dumps(preset_dict("two-output-biases")))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backprop_viz",
+            "export",
+            "--config",
+            str(cfg_path),
+            "--format",
+            "python",
+            "--steps",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    want = python_script(config_to_dict(load_config(str(cfg_path))), 3)
+    assert out.rstrip("\n") == want.rstrip("\n")
+    script = tmp_path / "step.py"
+    script.write_text(out)
+    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert "Change in weights for hidden layer to output layer:" in ran.stdout
+    as_json = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backprop_viz",
+            "export",
+            "--preset",
+            "lesson-step",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(as_json)["inputs"] == [0.5, 0.1, -0.2]
+    bad = subprocess.run(
+        [sys.executable, "-m", "backprop_viz", "export", "--preset", "lesson-step", "--steps", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "from 1 to" in bad.stderr
