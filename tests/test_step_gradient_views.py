@@ -23,6 +23,7 @@ from backprop_viz.figures.network import (
     network_figure,
 )
 from backprop_viz.ui.step.edits import preset_config
+from backprop_viz.ui.step.panels import SWEEP_OPEN
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = "step_view_state"
@@ -47,6 +48,13 @@ def diagram(at):
 
 def titled(at, prefix):
     return next(c for c in charts(at) if c["layout"]["title"]["text"].startswith(prefix))
+
+
+def open_sweep(at):
+    """Show "what this control does" (a toggle, off on a fresh page)."""
+    assert not any(c["layout"]["title"]["text"].startswith("What ") for c in charts(at))
+    at.toggle(key=SWEEP_OPEN).set_value(True).run()
+    assert not at.exception
 
 
 def stage_control(at):
@@ -126,6 +134,7 @@ def _marker_x(chart):
 
 
 def test_what_this_control_does_follows_the_last_control_moved(at):
+    open_sweep(at)
     chart = titled(at, "What x₁ does")
     assert _marker_x(chart) == 0.5
     move(at, "inputs0_s", 0.7)
@@ -148,6 +157,7 @@ def test_what_this_control_does_follows_the_last_control_moved(at):
 
 
 def test_any_control_can_be_chosen_and_eta_shows_the_overshoot(at):
+    open_sweep(at)
     box = next(s for s in at.selectbox if s.label == "What this control does")
     box.set_value("eta").run()
     chart = titled(at, "What η does")
@@ -219,6 +229,7 @@ def test_clicks_on_the_diagram_name_their_parameter():
 
 
 def test_sweep_chart_agrees_with_the_core_at_sampled_values(at):
+    open_sweep(at)
     chart = titled(at, "What x₁ does")
     xs = np.frombuffer(base64.b64decode(chart["data"][0]["x"]["bdata"]), dtype="<f4")
     losses = np.frombuffer(base64.b64decode(chart["data"][0]["y"]["bdata"]), dtype="<f4")

@@ -16,6 +16,7 @@ from .results import Computed, cfg_json_of, compute, control_chart
 from .state import StepState, get_state, load
 
 AUTO = "auto"  # the "what this control does" choice that follows the last control moved
+SWEEP_OPEN = "step_sweep_open"  # the toggle that shows "what this control does"
 CHAIN_SECTION = "Chain rule"
 
 
@@ -93,7 +94,8 @@ def _plain_title(html: str) -> str:
 
 
 def control_panel(state: StepState, comp: Computed, cfg_json: str) -> None:
-    """What one control does to the loss, ŷ and the largest steps, across its whole range."""
+    """What one control does to the loss, ŷ and the largest steps, across its whole range
+    (under a toggle, off at first)."""
     net = comp.trace.network
     n = net.n_layers
     refs = control_refs(net.sizes, net.biases is not None)
@@ -102,6 +104,15 @@ def control_panel(state: StepState, comp: Computed, cfg_json: str) -> None:
     options = [AUTO, *names]
     labels = {r.name: _control_label(r, n) for r in refs}
     labels[AUTO] = f"the last control moved ({labels[last]})"
+    # Drawn on request: a chart whose figure changes is a new chart to the browser, drawn
+    # from scratch on every slider step (about a third of the page's browser work per step).
+    if not st.toggle(
+        "What this control does",
+        key=SWEEP_OPEN,
+        help="A chart of the loss, ŷ and the largest weight steps across one control's whole "
+        "range (for η: the loss after one step), with the current value marked.",
+    ):
+        return
     wkey = f"step_sweep_{_shape_tag(comp)}"
     st.selectbox(
         "What this control does",
