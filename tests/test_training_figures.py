@@ -294,11 +294,12 @@ def test_the_output_picture_agrees_with_the_decision_boundary(xor):
 
 
 def test_live_figures_are_still_and_small(spirals):
-    from backprop_viz.figures.training import live_figures
+    from backprop_viz.figures.training import live_figures, still_figures
 
     run, data = spirals
+    assert set(still_figures(run, data)) == {"loss", "accuracy", "network", "boundary", "units"}
     figures = live_figures(run, data)
-    assert set(figures) == {"loss", "accuracy", "network", "boundary", "units"}
+    assert set(figures) == {"curves", "boundary", "units"}  # few charts to draw
     for name, figure in figures.items():
         assert "frames" not in figure, name
         assert "sliders" not in figure["layout"] and "updatemenus" not in figure["layout"]
@@ -358,3 +359,29 @@ def test_discretized_boundary_is_the_predicted_class_and_test_points_can_be_hidd
     assert all(decode(t["x"]).size == 0 for t in figure["data"][1:] if "test" in t["name"])
     # The frames are discretized too.
     assert all(set(np.unique(decode(f["data"][0]["z"]))) <= {0, LEVELS} for f in figure["frames"])
+
+
+def test_live_curves_are_the_runs_loss_and_accuracy(xor):
+    from backprop_viz.figures.curves import live_curves_figure
+
+    run, _ = xor
+    figure = live_curves_figure(
+        run.loss_history,
+        run.test_loss_history,
+        run.accuracy_history,
+        run.test_accuracy_history,
+    )
+    by_name = {(t["name"], t["yaxis"]): t for t in figure["data"]}
+    assert set(by_name) == {
+        ("training", "y"),
+        ("test", "y"),
+        ("training accuracy", "y2"),
+        ("test accuracy", "y2"),
+    }
+    loss = by_name[("training", "y")]
+    x = decode(loss["x"])
+    np.testing.assert_allclose(decode(loss["y"]), run.loss_history[x - 1])
+    acc = by_name[("test accuracy", "y2")]
+    np.testing.assert_allclose(decode(acc["y"]), run.test_accuracy_history[decode(acc["x"]) - 1])
+    assert "frames" not in figure
+    go.Figure(figure)

@@ -22,6 +22,7 @@ from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
 from ..trainer.units import plane_half_width, unit_outputs
 from .accuracy import accuracy_figure
 from .boundary import boundary_figure
+from .curves import live_curves_figure
 from .loss_curves import loss_figure
 from .units import unit_grid_size, units_figure, value_range
 from .weights import weights_figure
@@ -102,9 +103,43 @@ def training_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
 
 
 def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
-    """The figures of a run training live: the loss and accuracy so far, the network and,
-    for 2-D data, the decision boundary and every unit's picture now; no frames."""
-    # The network now (possibly a weight changed by hand), not the last checkpoint.
+    """The figures of a run training live, still (no frames) and few, since every chart
+    the browser draws costs: the loss and accuracy so far in one chart ("curves") and, for
+    2-D data, the decision boundary and every unit's picture now; otherwise the network."""
+    figures = {
+        "curves": live_curves_figure(
+            run.loss_history,
+            run.test_loss_history,
+            run.accuracy_history,
+            run.test_accuracy_history,
+            run.network.loss.report_label,
+        )
+    }
+    if data.is_2d:
+        # The network now (possibly a weight changed by hand), not the last checkpoint.
+        now = Checkpoint(run.epochs_run, run.network.weights, run.network.biases)
+        figures["boundary"] = boundary_figure(
+            run.network,
+            [now],
+            data.X_train,
+            data.y_train,
+            data.X_test,
+            data.y_test,
+            max_points=MAX_LIVE_SHOWN_POINTS,
+        )
+        figures["units"] = unit_pictures(
+            run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
+        )
+    else:
+        figures["network"] = _network(
+            run.network, data, f"The network after {run.epochs_run:,} epochs"
+        )
+    return drawn_once(figures, run.epochs_run)
+
+
+def still_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
+    """The run's charts as the page lays them out when not live, without frames: for a
+    network just reset, or with a weight changed by hand (its histories are the run's)."""
     now = Checkpoint(run.epochs_run, run.network.weights, run.network.biases)
     figures = {
         "loss": loss_figure(
@@ -115,13 +150,7 @@ def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
     }
     if data.is_2d:
         figures["boundary"] = boundary_figure(
-            run.network,
-            [now],
-            data.X_train,
-            data.y_train,
-            data.X_test,
-            data.y_test,
-            max_points=MAX_LIVE_SHOWN_POINTS,
+            run.network, [now], data.X_train, data.y_train, data.X_test, data.y_test
         )
         figures["units"] = unit_pictures(
             run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from ...errors import BackpropVizError
-from ...figures.training import live_figures, training_figures
+from ...figures.training import live_figures, still_figures, training_figures
 from ...trainer import Dataset, Run, TrainSpec, continue_run, start_run
 from ...trainer.live import train_chunk
 from ...trainer.runs import fresh_run
@@ -19,7 +19,9 @@ from .state import TrainViewState, set_run, stop_live
 
 PROGRESS_AFTER_S = 0.3  # a bar appears once work has taken this long
 RUNS_KEPT = 24  # runs (with their figures) kept, shared by all sessions
-NETWORK_EVERY = 3  # while live, the network diagram is redrawn every this many updates
+# While live, these charts are redrawn every `every` updates (at update numbers of the
+# given phase, so that the heavy ones take turns); the curves and metrics every update.
+REDRAW_EVERY = {"boundary": (2, 0), "units": (2, 1), "network": (2, 0)}
 
 
 @st.cache_resource(max_entries=RUNS_KEPT, show_spinner=False)
@@ -127,7 +129,7 @@ def _fresh(state: TrainViewState, spec: TrainSpec, data: Dataset, data_key: Hash
     except BackpropVizError as exc:
         state.notice = str(exc)
         return False
-    set_run(state, run, data_key, live_figures(run, data), data)
+    set_run(state, run, data_key, still_figures(run, data), data)
     return True
 
 
@@ -208,9 +210,11 @@ def live_chunk(state: TrainViewState) -> bool:
         return True
     figures = live_figures(chunk.run, data)
     state.live_updates += 1
-    if state.live_updates % NETWORK_EVERY and state.figures and "network" in state.figures:
-        # The same diagram as last time (its title says after which epoch): the browser
-        # has one chart fewer to redraw on most updates.
-        figures["network"] = state.figures["network"]
+    previous = state.figures or {}
+    for name, (every, phase) in REDRAW_EVERY.items():
+        if state.live_updates % every != phase and name in previous and name in figures:
+            # The same figure as last time (its title says after which epoch): Streamlit
+            # keeps the chart, and the browser has one chart fewer to draw this update.
+            figures[name] = previous[name]
     state.figures = figures
     return False

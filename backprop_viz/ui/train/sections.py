@@ -11,7 +11,7 @@ import streamlit as st
 
 from ...explain.notation import fmt
 from ...figures.edges import N_EDGE_TRACES, edge_list, node_positions
-from ...figures.training import boundary_view, live_figures
+from ...figures.training import boundary_view, still_figures
 from ...figures.weights_history import parameter_names
 from ...limits import STEP_MAX_ABS_WEIGHT
 from ...trainer import LESSON_SPEC, Run, TrainSpec
@@ -118,10 +118,29 @@ def _boundary_toggles(state: TrainViewState, figures: dict[str, dict[str, Any]])
     return {**figures, "boundary": state.boundary_view[1]}
 
 
+def _live_charts(figures: dict[str, dict[str, Any]]) -> None:
+    """While live, few charts: the curves beside the boundary (2-D data) or the network,
+    then every unit's picture; the rest comes back with Pause."""
+    c1, c2 = st.columns(2)
+    with c1:
+        show_figure(figures["curves"], key="train_chart_curves")
+    with c2:
+        if "boundary" in figures:
+            show_figure(figures["boundary"], key="train_chart_boundary")
+        elif "network" in figures:
+            show_figure(figures["network"], key="train_chart_network")
+    if "units" in figures:
+        show_figure(figures["units"], key="train_chart_units")
+        st.caption("The network diagram and the weights over the epochs return with Pause.")
+
+
 def _charts(figures: dict[str, dict[str, Any]], live: bool) -> None:
     """The run's charts: loss beside the boundary (2-D data) or the accuracy, every unit's
     picture (2-D data), then the network beside its weights over the epochs (not while
     live: the weight lines come with the replay)."""
+    if "curves" in figures:
+        _live_charts(figures)
+        return
     if "boundary" in figures:
         c1, c2 = st.columns(2)
         with c1:
@@ -204,7 +223,7 @@ def _set_weight(index: int, key: str) -> None:
         return
     run = with_weight(run, layer, j, k, value)
     state.run = run
-    state.figures = live_figures(run, data)
+    state.figures = still_figures(run, data)
     train_acc, test_acc = accuracies(run.network, data)
     name = parameter_names(run.network, data.feature_names)[index]
     scores = f"training accuracy {train_acc:.3f}" + (
