@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from backprop_viz.ui.memory import release_closed_sessions
 from backprop_viz.ui.step.page import render_step_view
 from backprop_viz.ui.train.page import render_train_view
 
+release_closed_sessions()  # once per server process; at once after that
 st.set_page_config(page_title="backprop-viz", page_icon="∂", layout="wide")
 page = st.navigation(
     [
