@@ -182,3 +182,23 @@ def test_history_shows_an_earlier_step_whole(page: Page, url: str, artifact_dir:
     page.screenshot(path=str(artifact_dir / "classroom-history.png"))
     page.get_by_role("button", name="Back to now").click()
     expect(page.get_by_text("Showing step")).to_have_count(0, timeout=20_000)
+
+
+def test_a_typed_exponent_in_the_n_box_is_read_whole(page: Page, url: str):
+    # An integer box kept only the digits before the "e": 1e2 took 1 step, 1e9 took 1.
+    open_app(page, url)
+    box = page.locator(".st-key-step_take_n input")
+    box.fill("1e2")
+    box.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Take N steps").click()
+    expect(page.locator(BUTTONS)).to_contain_text("100 step(s) applied", timeout=30_000)
+    wait_idle(page)
+    box.fill("1e9")
+    box.press("Enter")
+    wait_idle(page)
+    # Refused where it is typed: the box is marked invalid (Streamlit's range check), and
+    # its value stays the last valid one, never 1 or 10⁹.
+    expect(box).to_have_attribute("aria-invalid", "true", timeout=30_000)
+    page.get_by_role("button", name="Take N steps").click()
+    expect(page.locator(BUTTONS)).to_contain_text("200 step(s) applied", timeout=30_000)
