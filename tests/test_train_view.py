@@ -123,7 +123,9 @@ def test_a_missing_environment_file_is_an_error_not_synthetic_data(monkeypatch):
     assert at.button(key="train_button_train").disabled
 
 
-@pytest.mark.parametrize("name", [k for k in PRESETS if k != "lesson"])
+@pytest.mark.parametrize(
+    "name", [k for k, p in PRESETS.items() if k != "lesson" and p.min_test_accuracy is not None]
+)
 def test_each_2d_preset_reaches_its_documented_accuracy(at, name):
     preset = PRESETS[name]
     load_preset(at, name)
@@ -256,7 +258,7 @@ def test_bad_settings_are_explained_next_to_their_controls(at, name, value, mess
 def test_cross_entropy_needs_a_sigmoid_output(at):
     by_key(at.selectbox, "output").set_value("identity").run()
     by_key(at.selectbox, "loss").set_value("cross_entropy").run()
-    assert "Cross-entropy loss needs a sigmoid output layer." in texts(at.error)
+    assert "Cross-entropy loss needs a sigmoid output layer" in texts(at.error)
     assert at.button(key="train_button_train").disabled
 
 

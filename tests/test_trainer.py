@@ -15,11 +15,11 @@ from backprop_viz.data.admissions import (
     read_admissions_csv,
     synthetic_admissions,
 )
-from backprop_viz.data.datasets import DATASETS_2D
 from backprop_viz.errors import ConfigError, DataError
 from backprop_viz.explain.lesson import lesson_network
 from backprop_viz.trainer import (
     LESSON_SPEC,
+    POINT_SOURCES,
     PRESETS,
     TRAIN_MAX_CHECKPOINTS,
     TRAIN_MAX_FRAMES,
@@ -164,7 +164,7 @@ def test_two_d_presets_are_valid_and_cover_every_dataset(name):
     spec = PRESETS[name].spec
     assert problems(spec) == {}
     assert spec.dataset == name
-    assert set(PRESETS) - {"lesson"} == set(DATASETS_2D)
+    assert set(PRESETS) - {"lesson"} == set(POINT_SOURCES)
 
 
 def test_spirals_preset_is_the_benchmarked_size():

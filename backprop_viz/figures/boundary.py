@@ -11,7 +11,7 @@ import numpy as np
 from ..core.network import Network, forward_pass
 from ..limits import MAX_SHOWN_POINTS
 from ..trainer import Checkpoint
-from ..trainer.units import plane_half_width
+from ..trainer.units import DEFAULT_FEATURES, grid_inputs, plane_half_width
 from .style import NEGATIVE, NODE_SCALE, POSITIVE, epoch_controls, frame_name, typed_array
 
 Array = np.ndarray
@@ -21,18 +21,32 @@ GRID = 60  # decision-boundary cells per side
 # in base64, and Plotly's JSON escapes every "/" as six characters.
 LEVELS = 200
 HEIGHT, TOP, BOTTOM = 560, 90, 150  # px; the top holds the legend, the bottom the controls
+# Several classes: Okabe–Ito orange, sky blue and bluish green (told apart with any colour
+# vision), the points in full colour over the plane in light tints of the same.
+CLASS_COLOURS = ("#E69F00", "#56B4E9", "#009E73")
+TINT = 0.55  # share of white in a class's tint
 
 
-def boundary_outputs(
-    network: Network, checkpoints: Sequence[Checkpoint], grid_x: Array, grid_y: Array
+def tint(colour: str, white: float = TINT) -> str:
+    """A hex colour mixed with `white` parts of white."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + white * (255 - c)):02X}" for c in rgb)
+
+
+def grid_outputs(
+    network: Network,
+    checkpoints: Sequence[Checkpoint],
+    grid_x: Array,
+    grid_y: Array,
+    features: Sequence[str] = DEFAULT_FEATURES,
 ) -> Array:
-    """ŷ over the grid for every checkpoint: shape (checkpoints, len(grid_y), len(grid_x)).
+    """Every output over the grid for every checkpoint, the grid's points mapped through
+    the chosen input `features`: shape (checkpoints, len(grid_y), len(grid_x), outputs).
 
     One forward pass with the checkpoints' parameters stacked on a leading axis, in single
     precision: the result is drawn at one byte per cell, and float32 halves the time.
     """
-    gx, gy = np.meshgrid(grid_x, grid_y)
-    points = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+    points = grid_inputs(grid_x, grid_y, features).astype(np.float32)
     ws = [
         np.stack([c.weights[i] for c in checkpoints]).astype(np.float32)
         for i in range(network.n_layers)
@@ -44,8 +58,25 @@ def boundary_outputs(
             for i in range(network.n_layers)
         ]
     with np.errstate(over="ignore", invalid="ignore"):
-        out = forward_pass(network.with_parameters(ws, bs), points).output[..., 0]
-    return out.reshape(len(checkpoints), len(grid_y), len(grid_x))
+        out = forward_pass(network.with_parameters(ws, bs), points).output
+    return out.reshape(len(checkpoints), len(grid_y), len(grid_x), out.shape[-1])
+
+
+def boundary_outputs(
+    network: Network,
+    checkpoints: Sequence[Checkpoint],
+    grid_x: Array,
+    grid_y: Array,
+    features: Sequence[str] = DEFAULT_FEATURES,
+) -> Array:
+    """ŷ (the first output) over the grid for every checkpoint: shape (checkpoints,
+    len(grid_y), len(grid_x))."""
+    return grid_outputs(network, checkpoints, grid_x, grid_y, features)[..., 0]
+
+
+def predicted_classes(outputs: Array) -> Array:
+    """The class a softmax output predicts at each cell: the argmax over the last axis."""
+    return np.argmax(np.nan_to_num(outputs, nan=-np.inf), axis=-1).astype(np.uint8)
 
 
 def _quantize(values: Array) -> Array:
@@ -83,8 +114,79 @@ def _heatmap(axis: Array, z: Array, smooth: str) -> dict[str, Any]:
     }
 
 
+def _class_heatmap(axis: Array, z: Array, k: int) -> dict[str, Any]:
+    """The class predicted over the plane (0..k−1 per cell) in the classes' tints."""
+    scale = []
+    for c in range(k):
+        scale += [[c / k, tint(CLASS_COLOURS[c])], [(c + 1) / k, tint(CLASS_COLOURS[c])]]
+    return {
+        "type": "heatmap",
+        "x": typed_array(axis),
+        "y": typed_array(axis),
+        "z": typed_array(z, "uint8"),
+        "zmin": -0.5,
+        "zmax": k - 0.5,
+        "zsmooth": False,  # classes must not blend into colours of no class
+        "colorscale": scale,
+        "colorbar": {
+            "title": {"text": "class"},
+            "tickvals": list(range(k)),
+            "ticktext": [str(c) for c in range(k)],
+            "len": 0.8,
+        },
+        "hoverinfo": "skip",
+        "name": "class predicted",
+    }
+
+
+def _value_heatmap(axis: Array, z: Array, peak: float, smooth: str) -> dict[str, Any]:
+    """A regression's prediction ŷ over the plane, from −peak to peak (white: 0)."""
+    trace = _heatmap(axis, z, smooth)
+    trace["colorbar"]["ticktext"] = [f"{-peak:.3g}", "0", f"{peak:.3g}"]
+    return trace
+
+
+def _value_points(
+    X_train: Array, y_train: Array, X_test: Array, y_test: Array, peak: float, most: int
+) -> list[dict[str, Any]]:
+    """Regression points coloured by their target on the heatmap's scale."""
+    traces = []
+    for split, X, y, symbol in (
+        ("training", X_train, y_train, "circle"),
+        ("test", X_test, y_test, "diamond"),
+    ):
+        Xs, ys = _shown(X, y, most)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"target ({split})",
+                "x": typed_array(Xs[:, 0]),
+                "y": typed_array(Xs[:, 1]),
+                "customdata": typed_array(ys),
+                "marker": {
+                    "color": typed_array(ys),
+                    "cmin": -peak,
+                    "cmax": peak,
+                    "colorscale": [[0.0, NEGATIVE], [0.5, "#F7F7F7"], [1.0, POSITIVE]],
+                    "symbol": symbol,
+                    "size": 7 if split == "training" else 9,
+                    "line": {"color": "#444" if split == "training" else "#111", "width": 1},
+                },
+                "hovertemplate": f"target %{{customdata:.3f}} ({split})<br>"
+                "(%{x:.2f}, %{y:.2f})<extra></extra>",
+            }
+        )
+    return traces
+
+
 def _point_traces(
-    X_train: Array, y_train: Array, X_test: Array, y_test: Array, most: int = MAX_SHOWN_POINTS
+    X_train: Array,
+    y_train: Array,
+    X_test: Array,
+    y_test: Array,
+    most: int = MAX_SHOWN_POINTS,
+    colours: Sequence[str] = (NEGATIVE, POSITIVE),
 ) -> list[dict[str, Any]]:
     """The data points by class and split: training as circles, test as diamonds."""
     traces = []
@@ -93,7 +195,7 @@ def _point_traces(
         ("test", X_test, y_test, "diamond"),
     ):
         Xs, ys = _shown(X, y, most)
-        for cls, colour in ((0, NEGATIVE), (1, POSITIVE)):
+        for cls, colour in enumerate(colours):
             pts = Xs[ys == cls]
             traces.append(
                 {
@@ -115,7 +217,14 @@ def _point_traces(
     return traces
 
 
-def _layout(half: float, epochs: Sequence[int]) -> dict[str, Any]:
+TITLES = {
+    "binary": "Decision boundary: ŷ over the plane (white: ŷ = 0.5)",
+    "classes": "Decision boundary: the class predicted (the largest ŷ) over the plane",
+    "regression": "Prediction ŷ over the plane (white: ŷ = 0)",
+}
+
+
+def _layout(half: float, epochs: Sequence[int], task: str = "binary") -> dict[str, Any]:
     """A square plot from -half to half on both axes, with play controls over `epochs`
     when there are several."""
     controls = epoch_controls(epochs, below_px=50, plot_px=HEIGHT - TOP - BOTTOM)
@@ -123,7 +232,7 @@ def _layout(half: float, epochs: Sequence[int]) -> dict[str, Any]:
         "height": HEIGHT,
         "margin": {"l": 50, "r": 20, "t": TOP, "b": BOTTOM},
         "title": {
-            "text": "Decision boundary: ŷ over the plane (white: ŷ = 0.5)",
+            "text": TITLES[task],
             "x": 0.01,
             "xanchor": "left",
             "y": 0.98,
@@ -159,19 +268,31 @@ def boundary_figure(
     max_points: int = MAX_SHOWN_POINTS,
     discrete: bool = False,
     show_test: bool = True,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    task: str = "binary",
+    peak: float = 1.0,
 ) -> dict[str, Any]:
     """The network's output ŷ over the plane as a heatmap, one frame per checkpoint, with
     the data points on top (training as circles, test as diamonds). With one checkpoint
     (live training) the figure is still: no frames, no controls. At most `max_points`
     points per split are drawn, evenly picked (every redraw moves each one's SVG).
     `discrete` colours each cell by the class predicted (ŷ > 0.5) rather than by ŷ;
-    without `show_test` the test points are left out (the plane stays the same)."""
+    without `show_test` the test points are left out (the plane stays the same).
+
+    X are the points in the plane; the grid goes through the network as the chosen input
+    `features` of its points. `task` "classes": y are class numbers, the plane is coloured
+    by the class predicted (argmax of the outputs); "regression": y are real targets, the
+    plane shows ŷ from −`peak` to `peak`."""
     half = plane_half_width(X_train, X_test)
     axis = np.linspace(-half, half, grid)
-    out = boundary_outputs(network, checkpoints, axis, axis)
-    if discrete:
-        out = (out > 0.5).astype(np.float32)
-    z = _quantize(out)
+    outputs = grid_outputs(network, checkpoints, axis, axis, features)
+    if task == "classes":
+        z = predicted_classes(outputs)
+    elif task == "regression":
+        z = _quantize((outputs[..., 0] + peak) / (2 * peak))
+    else:
+        out = outputs[..., 0]
+        z = _quantize((out > 0.5).astype(np.float32) if discrete else out)
     epochs = [c.epochs for c in checkpoints]
     frames = [
         {
@@ -181,20 +302,28 @@ def boundary_figure(
         }
         for i, k in enumerate(epochs)
     ]
-    figure = {
-        # Interpolated per pixel for a run's figure; live, the browser's cheaper scaling.
-        "data": [
-            _heatmap(axis, z[-1], "best" if len(epochs) > 1 else "fast"),
-            *_point_traces(
-                X_train,
-                y_train,
-                X_test if show_test else X_test[:0],
-                y_test if show_test else y_test[:0],
-                max_points,
-            ),
-        ],
-        "layout": _layout(half, epochs),
-    }
+    # Interpolated per pixel for a run's figure; live, the browser's cheaper scaling.
+    smooth = "best" if len(epochs) > 1 else "fast"
+    points = (
+        X_train,
+        y_train,
+        X_test if show_test else X_test[:0],
+        y_test if show_test else y_test[:0],
+    )
+    if task == "classes":
+        k = outputs.shape[-1]
+        traces = [
+            _class_heatmap(axis, z[-1], k),
+            *_point_traces(*points, max_points, colours=CLASS_COLOURS[:k]),
+        ]
+    elif task == "regression":
+        traces = [
+            _value_heatmap(axis, z[-1], peak, smooth),
+            *_value_points(*points, peak, max_points),
+        ]
+    else:
+        traces = [_heatmap(axis, z[-1], smooth), *_point_traces(*points, max_points)]
+    figure = {"data": traces, "layout": _layout(half, epochs, task)}
     if len(epochs) > 1:
         figure["frames"] = frames
     return figure

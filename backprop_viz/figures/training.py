@@ -28,6 +28,8 @@ from .units import unit_grid_size, units_figure, value_range
 from .weights import weights_figure
 from .weights_history import weights_history_figure
 
+Array = np.ndarray
+
 
 def drawn_once(figures: dict[str, dict[str, Any]], revision: int) -> dict[str, dict[str, Any]]:
     """Give every figure a data revision (the epochs it shows), so the browser draws it once.
@@ -41,19 +43,52 @@ def drawn_once(figures: dict[str, dict[str, Any]], revision: int) -> dict[str, d
     return figures
 
 
+def _points(data: Dataset) -> tuple[Array, Array]:
+    """The points of 2-D data in the plane, training and test."""
+    assert data.points_train is not None and data.points_test is not None
+    return data.points_train, data.points_test
+
+
+def target_peak(data: Dataset) -> float:
+    """A regression's colour range ±peak: the largest |target| (at least a small number)."""
+    return max(float(np.abs(data.y_train).max(initial=0.0)), 1e-6)
+
+
+def _boundary(
+    network: Network, checkpoints: list[Checkpoint], data: Dataset, **more: Any
+) -> dict[str, Any]:
+    """The decision boundary (or a regression's prediction) of 2-D `data`."""
+    p_train, p_test = _points(data)
+    return boundary_figure(
+        network,
+        checkpoints,
+        p_train,
+        data.labels(),
+        p_test,
+        data.labels(test=True),
+        features=data.features,
+        task=data.task,
+        peak=target_peak(data),
+        **more,
+    )
+
+
 def unit_pictures(network: Network, data: Dataset, title: str | None = None) -> dict[str, Any]:
-    """Every hidden unit's and the output's picture over the plane of 2-D `data`."""
+    """Every hidden unit's and the output's picture over the plane of 2-D `data` (one per
+    class for a softmax output), its points mapped through the data's input features."""
     sizes = network.sizes
     grid = unit_grid_size(sum(sizes[1:]))
-    half = plane_half_width(data.X_train, data.X_test)
+    half = plane_half_width(*_points(data))
     axis = np.linspace(-half, half, grid)
-    layers = unit_outputs(network, axis)
+    layers = unit_outputs(network, axis, data.features)
     last = network.n_layers - 1
     ranges = [
         value_range(f.name, values, output=i == last)
         for i, (f, values) in enumerate(zip(network.activations, layers, strict=True))
     ]
     names = unit_names(sizes)[1:]
+    if data.task == "classes":
+        names[-1] = [f"class {c}" for c in range(sizes[-1])]
     titles = layer_titles(network.n_layers)[1:]
     kwargs = {} if title is None else {"title": title}
     return units_figure(axis, layers, names, ranges, titles, **kwargs)
@@ -93,40 +128,39 @@ def training_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
         ),
     }
     if data.is_2d:
-        figures["boundary"] = boundary_figure(
-            run.network, frames, data.X_train, data.y_train, data.X_test, data.y_test
-        )
+        figures["boundary"] = _boundary(run.network, list(frames), data)
         figures["units"] = unit_pictures(
             run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
         )
-    return drawn_once(figures, run.epochs_run)
+    return drawn_once(_without_accuracy(figures, data), run.epochs_run)
+
+
+def _without_accuracy(figures: dict[str, dict[str, Any]], data: Dataset) -> dict[str, Any]:
+    """A regression's figures have no accuracy chart: it would mean nothing."""
+    if data.task == "regression":
+        figures.pop("accuracy", None)
+    return figures
 
 
 def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
     """The figures of a run training live, still (no frames) and few, since every chart
     the browser draws costs: the loss and accuracy so far in one chart ("curves") and, for
     2-D data, the decision boundary and every unit's picture now; otherwise the network."""
+    scored = data.task != "regression"  # a regression's accuracy means nothing
+    none = np.zeros(0)
     figures = {
         "curves": live_curves_figure(
             run.loss_history,
             run.test_loss_history,
-            run.accuracy_history,
-            run.test_accuracy_history,
+            run.accuracy_history if scored else none,
+            run.test_accuracy_history if scored else none,
             run.network.loss.report_label,
         )
     }
     if data.is_2d:
         # The network now (possibly a weight changed by hand), not the last checkpoint.
         now = Checkpoint(run.epochs_run, run.network.weights, run.network.biases)
-        figures["boundary"] = boundary_figure(
-            run.network,
-            [now],
-            data.X_train,
-            data.y_train,
-            data.X_test,
-            data.y_test,
-            max_points=MAX_LIVE_SHOWN_POINTS,
-        )
+        figures["boundary"] = _boundary(run.network, [now], data, max_points=MAX_LIVE_SHOWN_POINTS)
         figures["units"] = unit_pictures(
             run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
         )
@@ -149,13 +183,11 @@ def still_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
         "network": _network(run.network, data, f"The network after {run.epochs_run:,} epochs"),
     }
     if data.is_2d:
-        figures["boundary"] = boundary_figure(
-            run.network, [now], data.X_train, data.y_train, data.X_test, data.y_test
-        )
+        figures["boundary"] = _boundary(run.network, [now], data)
         figures["units"] = unit_pictures(
             run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
         )
-    return drawn_once(figures, run.epochs_run)
+    return drawn_once(_without_accuracy(figures, data), run.epochs_run)
 
 
 def boundary_view(
@@ -169,15 +201,7 @@ def boundary_view(
         frames, most = [now], MAX_LIVE_SHOWN_POINTS
     else:
         frames, most = list(frame_checkpoints(run)), MAX_SHOWN_POINTS
-    figure = boundary_figure(
-        run.network,
-        frames,
-        data.X_train,
-        data.y_train,
-        data.X_test,
-        data.y_test,
-        max_points=most,
-        discrete=discrete,
-        show_test=show_test,
+    figure = _boundary(
+        run.network, frames, data, max_points=most, discrete=discrete, show_test=show_test
     )
     return drawn_once({"boundary": figure}, run.epochs_run)["boundary"]

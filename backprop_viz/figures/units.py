@@ -38,8 +38,9 @@ def cell_px(rows: int) -> int:
 def value_range(activation: str, values: Array, output: bool) -> tuple[float, float]:
     """The colour range of one layer's pictures, with its midpoint (white) at the
     activation's middle: 0.5 for a sigmoid (and the output, as in the decision boundary),
-    0 for tanh; ReLU and identity hidden units get ±their layer's largest |value|."""
-    if output or activation == "sigmoid":
+    0 for tanh; ReLU and identity units (a regression's output too) get ±their layer's
+    largest |value|."""
+    if activation in ("sigmoid", "softmax") or (output and activation != "identity"):
         return 0.0, 1.0
     if activation == "tanh":
         return -1.0, 1.0

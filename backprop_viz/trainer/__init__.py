@@ -5,7 +5,7 @@
 animations show, and `presets` the page's named settings. Every public name is here too.
 """
 
-from .datasets import Dataset, dataset_2d, dataset_admissions, dataset_csv
+from .datasets import Dataset, dataset_2d, dataset_admissions, dataset_csv, with_features
 from .frames import TRAIN_MAX_FRAMES, frame_checkpoints
 from .presets import LESSON_SPEC, PRESETS, Preset
 from .runs import (
@@ -24,6 +24,7 @@ from .spec import (
     HIDDEN_ACTIVATIONS,
     MODE_LABELS,
     OUTPUT_ACTIVATIONS,
+    POINT_SOURCES,
     SOURCE_LABELS,
     SOURCES,
     TRAIN_MAX_EPOCHS_PER_RUN,
@@ -40,6 +41,7 @@ __all__ = [
     "LESSON_SPEC",
     "MODE_LABELS",
     "OUTPUT_ACTIVATIONS",
+    "POINT_SOURCES",
     "PRESETS",
     "SOURCES",
     "SOURCE_LABELS",
@@ -67,4 +69,5 @@ __all__ = [
     "initial_network",
     "problems",
     "start_run",
+    "with_features",
 ]

@@ -82,13 +82,14 @@ class Run:
         return float(h[self.lesson_epochs - 1])
 
 
-def initial_network(spec: TrainSpec, n_features: int) -> Network:
+def initial_network(spec: TrainSpec, n_features: int, n_outputs: int = 1) -> Network:
     """The untrained network: the lesson's draws for the lesson's network on admissions
-    data, otherwise normal(0, 1/√fan-in) weights from `spec.seed` and zero biases."""
+    data, otherwise normal(0, 1/√fan-in) weights from `spec.seed` and zero biases;
+    `n_outputs` output units (one per class for a softmax output)."""
     if spec.lesson_network:
         return lesson_network(n_features, spec.hidden[0], spec.seed)
     return Network.random(
-        (n_features, *spec.hidden, 1),
+        (n_features, *spec.hidden, n_outputs),
         seed=spec.seed,
         activations=spec.activations(),
         loss=spec.loss,
@@ -121,6 +122,14 @@ def estimated_seconds(spec: TrainSpec, n_train: int, n_features: int) -> float:
     params = sum(a * b for a, b in itertools.pairwise(sizes))
     per_epoch = (steps + 1) * 60e-6 * layers + 4 * n_train * params * 2e-9
     return spec.epochs * per_epoch
+
+
+def _check_data(spec: TrainSpec, data: Dataset) -> None:
+    """DataError unless `data` has records and, for 2-D data, the spec's input features."""
+    if data.n_features < 1 or len(data.y_train) < 1:
+        raise DataError("There is no training data.")
+    if data.is_2d and (data.features != tuple(spec.features) or data.task != spec.task):
+        raise DataError("The data's input features or task are not the settings' own.")
 
 
 def _check_cost(spec: TrainSpec, data: Dataset) -> None:
@@ -179,10 +188,9 @@ def start_run(
 ) -> Run:
     """Train a fresh network on `data` with `spec`; `progress(done, total)` as in `train`."""
     check(spec)
-    if data.n_features < 1 or len(data.y_train) < 1:
-        raise DataError("There is no training data.")
+    _check_data(spec, data)
     _check_cost(spec, data)
-    net = initial_network(spec, data.n_features)
+    net = initial_network(spec, data.n_features, data.n_outputs)
     plan = checkpoint_plan(spec.epochs)
     with_log = spec.lesson_network and spec.mode == "batch" and data.lesson_split
     log_epochs = lesson_log_epochs(spec.epochs) if with_log else []
@@ -215,9 +223,8 @@ def fresh_run(spec: TrainSpec, data: Dataset) -> Run:
     """An untrained run of `spec` on `data`: the initial network, no epochs yet (the
     start of a live run, and what Reset shows)."""
     check(spec)
-    if data.n_features < 1 or len(data.y_train) < 1:
-        raise DataError("There is no training data.")
-    net = initial_network(spec, data.n_features)
+    _check_data(spec, data)
+    net = initial_network(spec, data.n_features, data.n_outputs)
     empty = np.zeros(0)
     return Run(
         spec=spec,
@@ -287,9 +294,13 @@ def continue_run(
 
 def accuracies(network: Network, data: Dataset) -> tuple[float, float | None]:
     """The share of training (and test) records `network` classifies right, ŷ > 0.5 as
-    class 1: how a network with a weight changed by hand does."""
+    class 1 (the largest output's class for one-hot targets): how a network with a weight
+    changed by hand does."""
 
     def share(x: Array, y: Array) -> float:
+        if y.ndim == 2 and y.shape[1] > 1:
+            right = np.argmax(network.predict(x), axis=1) == np.argmax(y, axis=1)
+            return float(np.mean(right))
         predicted = network.predict(x) > 0.5
         return float(np.mean(predicted == (np.reshape(y, predicted.shape) > 0.5)))
 

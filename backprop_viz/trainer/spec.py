@@ -10,8 +10,16 @@ import numpy as np
 
 from ..core.losses import LOSSES
 from ..core.training import MODES
-from ..data.datasets import DATASET_LABELS, DATASETS_2D
-from ..errors import ConfigError
+from ..data.datasets import (
+    CLASSES_2D,
+    CLASSES_LABELS,
+    DATASET_LABELS,
+    DATASETS_2D,
+    REGRESSION_2D,
+    REGRESSION_LABELS,
+)
+from ..data.features import DEFAULT_FEATURES, check_features
+from ..errors import ConfigError, DataError
 from ..limits import (
     MAX_HIDDEN_LAYERS,
     MAX_HIDDEN_UNITS,
@@ -24,14 +32,24 @@ from ..limits import (
     TRAIN_MIN_POINTS,
 )
 
-SOURCES: tuple[str, ...] = ("admissions", *DATASETS_2D, "csv")
+# Generated 2-D sets: two classes, a real target (regression), or three classes.
+POINT_SOURCES: tuple[str, ...] = (*DATASETS_2D, *REGRESSION_2D, *CLASSES_2D)
+SOURCES: tuple[str, ...] = ("admissions", *POINT_SOURCES, "csv")
 SOURCE_LABELS: dict[str, str] = {
     "admissions": "Admissions (the lesson's data)",
     **DATASET_LABELS,
+    **{k: f"{v} (regression)" for k, v in REGRESSION_LABELS.items()},
+    **{k: f"{v} (3 classes)" for k, v in CLASSES_LABELS.items()},
     "csv": "Your own CSV",
 }
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
-OUTPUT_ACTIVATIONS = ("sigmoid", "identity")
+OUTPUT_ACTIVATIONS = ("sigmoid", "identity", "softmax")
+# What a task's output layer must be: (activation, loss), or None for a free choice.
+TASK_OUTPUT: dict[str, tuple[str, str] | None] = {
+    "binary": None,
+    "regression": ("identity", "squared_error"),
+    "classes": ("softmax", "cross_entropy"),
+}
 REGULARIZATIONS = {"none": "None", "l1": "L1 (λ·Σ|w|)", "l2": "L2 (λ/2·Σw²)"}
 MODE_LABELS = {
     "batch": "Batch (the lesson's)",
@@ -57,6 +75,8 @@ class TrainSpec:
     mode: str = "batch"
     batch_size: int = 32
     seed: int = 21  # initial weights and the order of mini-batches
+    # The input layer for generated 2-D data: keys of data.features, computed from (x₁, x₂).
+    features: tuple[str, ...] = DEFAULT_FEATURES
     regularization: str = "none"  # one of REGULARIZATIONS: a penalty on the weights
     rate: float = 0.0  # its rate λ, from 0 to MAX_REGULARIZATION
     # Generated 2-D data; the split below also applies to an uploaded CSV. Admissions data
@@ -69,7 +89,16 @@ class TrainSpec:
     @property
     def is_2d(self) -> bool:
         """Whether the data is one of the generated 2-D sets."""
-        return self.dataset in DATASETS_2D
+        return self.dataset in POINT_SOURCES
+
+    @property
+    def task(self) -> str:
+        """ "regression" (a real target), "classes" (three classes, softmax) or "binary"."""
+        if self.dataset in REGRESSION_2D:
+            return "regression"
+        if self.dataset in CLASSES_2D:
+            return "classes"
+        return "binary"
 
     @property
     def lesson_network(self) -> bool:
@@ -103,6 +132,8 @@ class TrainSpec:
             )
         elif spec.dataset == "csv":
             spec = replace(spec, n_points=base.n_points, noise=base.noise)
+        if not spec.is_2d:
+            spec = replace(spec, features=base.features)
         return spec
 
     @property
@@ -159,8 +190,20 @@ def _network_problem(spec: TrainSpec) -> str | None:
         return f"Unknown output activation {spec.output!r}."
     if spec.loss not in LOSSES:
         return f"Unknown loss {spec.loss!r}."
-    if spec.loss == "cross_entropy" and spec.output != "sigmoid":
-        return "Cross-entropy loss needs a sigmoid output layer."
+    if spec.is_2d:
+        try:
+            check_features(spec.features)
+        except DataError as exc:
+            return str(exc)
+    required = TASK_OUTPUT.get(spec.task)
+    if spec.task == "classes" and (spec.output, spec.loss) != required:
+        return "Three classes need a softmax output with cross-entropy loss."
+    if spec.task == "regression" and (spec.output, spec.loss) != required:
+        return "Regression needs an identity output with squared error (its targets are real)."
+    if spec.output == "softmax" and spec.task != "classes":
+        return "A softmax output needs a dataset of several classes (three blobs or spirals)."
+    if spec.loss == "cross_entropy" and spec.output not in ("sigmoid", "softmax"):
+        return "Cross-entropy loss needs a sigmoid output layer (softmax, for three classes)."
     return None
 
 

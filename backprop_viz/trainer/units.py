@@ -3,9 +3,12 @@ a grid of points gives each hidden unit's and the output unit's activation at ev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..core.network import Network, forward_pass
+from ..data.features import DEFAULT_FEATURES, feature_matrix
 
 Array = np.ndarray
 
@@ -17,14 +20,22 @@ def plane_half_width(*point_sets: Array) -> float:
     return max([1.0, *(float(v) for v in every)]) + 0.15
 
 
-def unit_outputs(network: Network, axis: Array) -> list[Array]:
+def grid_inputs(grid_x: Array, grid_y: Array, features: Sequence[str]) -> Array:
+    """The network's inputs at every point of the grid `grid_x` × `grid_y` (x₁ along
+    columns, x₂ along rows, row by row): the chosen features of each point."""
+    gx, gy = np.meshgrid(grid_x, grid_y)
+    return feature_matrix(np.column_stack([gx.ravel(), gy.ravel()]), features)
+
+
+def unit_outputs(
+    network: Network, axis: Array, features: Sequence[str] = DEFAULT_FEATURES
+) -> list[Array]:
     """Each layer's activations over the grid `axis` × `axis` (x₁ along columns, x₂ along
-    rows), for a network with two inputs: per weight layer an array shaped
-    (units, len(axis), len(axis)), the last layer's being the output ŷ."""
-    if network.sizes[0] != 2:
-        raise ValueError("unit pictures over the plane need a network with two inputs")
-    gx, gy = np.meshgrid(axis, axis)
-    points = np.column_stack([gx.ravel(), gy.ravel()])
+    rows), for a network whose inputs are the chosen `features` of each point: per weight
+    layer an array shaped (units, len(axis), len(axis)), the last layer's being ŷ."""
+    if network.sizes[0] != len(features):
+        raise ValueError("the network's inputs must be the chosen features of the plane")
+    points = grid_inputs(axis, axis, features)
     with np.errstate(over="ignore", invalid="ignore"):
         outputs = forward_pass(network, points).outputs
     n = len(axis)

@@ -14,8 +14,9 @@ from collections.abc import Hashable
 
 import streamlit as st
 
+from ...errors import BackpropVizError
 from ...limits import TRAIN_LIVE_INTERVAL_SECONDS
-from ...trainer import Dataset, TrainSpec, problems
+from ...trainer import Dataset, TrainSpec, problems, with_features
 from .data import data_controls
 from .runs import (
     can_go_on,
@@ -92,6 +93,17 @@ def _follow_settings(
         state.info = "Training live stopped: the settings changed and cannot train as they are."
 
 
+def _featured(data: Dataset | None, spec: TrainSpec) -> Dataset | None:
+    """Generated 2-D data with the spec's input features as its inputs; None (nothing
+    trains) while the features are not valid (their problem is shown by the toggles)."""
+    if data is None or not data.is_2d:
+        return data
+    try:
+        return with_features(data, spec.features)
+    except BackpropVizError:
+        return None
+
+
 def _live_results() -> None:
     """The results, trained one chunk further first while live."""
     state = get_state()
@@ -120,6 +132,7 @@ def render_train_view() -> None:
         spec = training_controls(state, spec)
         preset_note(state, spec, note)
         state.spec, state.data_key = spec, data_key
+        data = _featured(data, spec)
         ok = data is not None and not problems(spec)
         # A button only records its request; the work happens here, before the buttons
         # are drawn, so that they already show what the new run allows.

@@ -9,12 +9,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ...errors import BackpropVizError
 from ...explain.notation import fmt
 from ...figures.edges import N_EDGE_TRACES, edge_list, node_positions
 from ...figures.training import boundary_view, still_figures
 from ...figures.weights_history import parameter_names
 from ...limits import STEP_MAX_ABS_WEIGHT
 from ...trainer import LESSON_SPEC, Run, TrainSpec
+from ...trainer.export import history_csv, network_config
 from ...trainer.runs import accuracies, with_weight
 from .. import plain
 from ..charts import show_figure
@@ -26,14 +28,17 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def _metrics(run: Run) -> None:
-    c = st.columns(5)
-    c[0].metric("Training accuracy", _fmt(run.accuracy))
-    c[1].metric("Test accuracy", _fmt(run.test_accuracy))
+    """Accuracy (not for regression, where it means nothing), loss and epochs."""
+    scored = run.spec.task != "regression"
+    c = st.columns(5 if scored else 3)
+    if scored:
+        c[0].metric("Training accuracy", _fmt(run.accuracy))
+        c[1].metric("Test accuracy", _fmt(run.test_accuracy))
     loss = run.loss_history[-1] if run.epochs_run else None
     test_loss = run.test_loss_history[-1] if run.test_loss_history.size else None
-    c[2].metric("Training loss", _fmt(loss, 4))
-    c[3].metric("Test loss", _fmt(test_loss, 4))
-    c[4].metric("Epochs", f"{run.epochs_run:,}")
+    c[-3].metric("Training loss", _fmt(loss, 4))
+    c[-2].metric("Test loss", _fmt(test_loss, 4))
+    c[-1].metric("Epochs", f"{run.epochs_run:,}")
 
 
 def _lesson_table(run: Run) -> None:
@@ -106,9 +111,11 @@ def _boundary_toggles(state: TrainViewState, figures: dict[str, dict[str, Any]])
     """The playground's two toggles over the decision boundary; the figures with the
     boundary redrawn as they ask (kept in the session until the run or the toggles change)."""
     c1, c2, _ = st.columns([1, 1, 2])
-    discrete = c1.toggle("Discretize output", key="train_discrete", help="Colour by class.")
-    show_test = c2.toggle("Show test data", value=True, key="train_show_test")
     run, data = state.run, state.run_data
+    discrete = False
+    if run is not None and run.spec.task == "binary":  # classes are discrete already
+        discrete = c1.toggle("Discretize output", key="train_discrete", help="Colour by class.")
+    show_test = c2.toggle("Show test data", value=True, key="train_show_test")
     if (not discrete and show_test) or run is None or data is None:
         return figures
     key = (run, run.epochs_run, state.live, discrete, show_test)  # the run itself: eq is identity
@@ -147,13 +154,15 @@ def _charts(figures: dict[str, dict[str, Any]], live: bool) -> None:
             show_figure(figures["loss"], key="train_chart_loss")
         with c2:
             show_figure(figures["boundary"], key="train_chart_boundary")
-        show_figure(figures["accuracy"], key="train_chart_accuracy")
+        if "accuracy" in figures:  # not for regression
+            show_figure(figures["accuracy"], key="train_chart_accuracy")
     else:
         c1, c2 = st.columns(2)
         with c1:
             show_figure(figures["loss"], key="train_chart_loss")
         with c2:
-            show_figure(figures["accuracy"], key="train_chart_accuracy")
+            if "accuracy" in figures:
+                show_figure(figures["accuracy"], key="train_chart_accuracy")
     if "units" in figures:
         c1, c2 = st.columns([1.2, 1])
         with c1:
@@ -265,6 +274,59 @@ def weight_editor(state: TrainViewState) -> None:
         )
 
 
+# --- export ------------------------------------------------------------------------------
+
+
+def _config_text(state: TrainViewState) -> str | None:
+    """The shown network as the project's configuration JSON, made once per network shown
+    (None, with the reason noted, if it cannot be written)."""
+    run, data = state.run, state.run_data
+    assert run is not None and data is not None
+    # By identity: a new run, or a weight changed by hand, is a new network.
+    kept = state.export_view
+    if kept is None or kept[0][0] is not run or kept[0][1] is not run.network:
+        key = (run, run.network)
+        try:
+            text: str | None = network_config(run, data)
+            state.export_problem = None
+        except BackpropVizError as exc:
+            text, state.export_problem = None, str(exc)
+        state.export_view = (key, text)
+    return state.export_view[1]
+
+
+def export_buttons(state: TrainViewState) -> None:
+    """Download the network shown as a configuration (for the step page's Load box and
+    `python -m backprop_viz step --config`) and the run's history as CSV."""
+    run = state.run
+    assert run is not None
+    c1, c2 = st.columns(2)
+    text = _config_text(state)
+    if text is None:
+        plain.error(f"The network cannot be exported: {state.export_problem}")
+    else:
+        c1.download_button(
+            "Download the network (JSON)",
+            text,
+            file_name="trained-network.json",
+            mime="application/json",
+            key="train_download_config",
+            on_click="ignore",
+            help="The project's configuration file, with the first training record as "
+            "its inputs and targets: load it on the One step page or run "
+            "python -m backprop_viz step --config trained-network.json.",
+        )
+    c2.download_button(
+        "Download the history (CSV)",
+        lambda: history_csv(run),  # made only when pressed
+        file_name="training-history.csv",
+        mime="text/csv",
+        key="train_download_history",
+        on_click="ignore",
+        help="Epoch, training and test loss (and accuracy, but for regression) per epoch.",
+    )
+
+
 def results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
     """The results column: the current run (and whether the settings still match it), or
     what to do to get one."""
@@ -305,5 +367,7 @@ def results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
     _charts(figures, state.live)
     if not state.live and state.run_data is not None and same_data:
         weight_editor(state)
+    if not state.live and state.run_data is not None and run.epochs_run:
+        export_buttons(state)
     if run.lesson_log:
         _lesson_panel(run, state.run_synthetic)

@@ -7,8 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from ...core.activations import ACTIVATIONS
+from ...core.activations import ACTIVATIONS, ALL_ACTIVATIONS
 from ...core.losses import LOSSES
+from ...data.features import FEATURE_LABELS, FEATURES
 from ...limits import MAX_HIDDEN_LAYERS, MAX_HIDDEN_UNITS, MAX_REGULARIZATION
 from ...trainer import (
     HIDDEN_ACTIVATIONS,
@@ -19,7 +20,7 @@ from ...trainer import (
     TrainSpec,
     problems,
 )
-from ...trainer.spec import REGULARIZATIONS, is_whole
+from ...trainer.spec import REGULARIZATIONS, TASK_OUTPUT, is_whole
 from .state import CUSTOM, TrainViewState, get_state, load_preset, stop_live
 
 
@@ -95,9 +96,41 @@ def _hidden_layers(state: TrainViewState, spec: TrainSpec) -> tuple[int, ...]:
     return tuple(hidden)
 
 
+def feature_key(name: str) -> str:
+    """A feature's toggle's name in widget keys ("x1^2" → "feature_x1sq")."""
+    return "feature_" + name.replace("^2", "sq")
+
+
+def _features(state: TrainViewState, spec: TrainSpec) -> tuple[str, ...]:
+    """The input-feature toggles (generated 2-D data only): the chosen keys, in order."""
+    st.caption("Input features: what the input layer gets from each point (x₁, x₂).")
+    cols = st.columns(4)
+    chosen = [
+        name
+        for i, name in enumerate(FEATURES)
+        if cols[i % 4].toggle(
+            FEATURE_LABELS[name], name in spec.features, key=state.key(feature_key(name))
+        )
+    ]
+    return tuple(chosen)
+
+
+def _follow_task(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
+    """A dataset of another task (two classes, regression, three classes) picked this
+    rerun: the output and loss switch to what the task needs. The widgets drawn from here
+    on get new keys (a new generation), so that they show the switched settings."""
+    if spec.task == state.spec.task:
+        return spec
+    output, loss = TASK_OUTPUT[spec.task] or ("sigmoid", "cross_entropy")
+    state.generation += 1
+    return spec.with_changes(output=output, loss=loss)
+
+
 def network_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
     """The Network section: the spec with its network settings (a problem is shown)."""
     st.subheader("Network")
+    spec = _follow_task(state, spec)
+    features = _features(state, spec) if spec.is_2d else spec.features
     hidden = _hidden_layers(state, spec)
     c1, c2 = st.columns(2)
     activation = c1.selectbox(
@@ -111,7 +144,7 @@ def network_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
         "Output activation",
         OUTPUT_ACTIVATIONS,
         index=OUTPUT_ACTIVATIONS.index(spec.output),
-        format_func=lambda a: ACTIVATIONS[a].label,
+        format_func=lambda a: ALL_ACTIVATIONS[a].label,
         key=state.key("output"),
     )
     c1, c2 = st.columns(2)
@@ -126,6 +159,7 @@ def network_controls(state: TrainViewState, spec: TrainSpec) -> TrainSpec:
         "Biases", spec.biases, key=state.key("biases"), help="The lesson's network has none."
     )
     spec = spec.with_changes(
+        features=features,
         hidden=hidden,
         activation=activation,
         output=output,
