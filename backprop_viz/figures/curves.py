@@ -49,7 +49,8 @@ def live_curves_figure(
     loss_label: str = "loss",
 ) -> dict[str, Any]:
     """Loss (top) and accuracy (bottom) per epoch in one still figure, for live training:
-    one chart for the browser to draw on every update instead of two."""
+    one chart for the browser to draw on every update instead of two. Without accuracies
+    (a regression's would mean nothing) the loss takes the whole chart."""
     n = int(train_loss.size)
     idx = curve_indices(n, ())
     x = idx + 1
@@ -72,7 +73,8 @@ def live_curves_figure(
     for trace in data:
         if trace["showlegend"]:
             trace["name"] = trace["name"].split()[0]
-    return {
+    scored = bool(train_accuracy.size)
+    figure = {
         "data": data,
         "layout": {
             "height": 430,
@@ -93,3 +95,10 @@ def live_curves_figure(
             },
         },
     }
+    if not scored:
+        layout = figure["layout"]
+        del layout["yaxis2"]
+        layout["yaxis"]["domain"] = [0.0, 1.0]
+        layout["height"] = 320
+        layout["title"]["text"] = "Loss per epoch"
+    return figure
