@@ -219,7 +219,7 @@ def _point_traces(
 
 TITLES = {
     "binary": "Decision boundary: ŷ over the plane (white: ŷ = 0.5)",
-    "classes": "Decision boundary: the class predicted (the largest ŷ) over the plane",
+    "classes": "Decision boundary: the class predicted (argmax ŷ)",
     "regression": "Prediction ŷ over the plane (white: ŷ = 0)",
 }
 

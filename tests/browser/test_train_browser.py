@@ -252,3 +252,48 @@ def test_clicking_an_edge_picks_its_weight_and_changing_it_redraws_the_output_pi
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     page.screenshot(path=str(artifact_dir / "train-weight-changed.png"))
     console_errors.assert_none()
+
+
+def test_a_three_class_preset_reaches_its_accuracy_and_draws_three_colours(
+    page: Page,
+    start_server: Callable[..., StreamlitServer],
+    console_errors: ConsoleErrors,
+    artifact_dir: Path,
+):
+    from backprop_viz.figures.boundary import CLASS_COLOURS, tint
+    from backprop_viz.trainer import PRESETS
+
+    preset = PRESETS["spirals3"]
+    open_training(page, start_server(APP))
+    choose_preset(page, preset.label)  # loading a preset trains it
+    documented = f"{preset.min_test_accuracy:.3f}"
+    value = metric_value(page, "Test accuracy")
+    expect(value).to_have_text(re.compile(r"\d\.\d{3}"), timeout=WAIT_MS)
+    assert float(value.inner_text()) >= float(documented)
+    assert "test accuracy 1.000" in preset.note  # the note's figure is what the page shows
+    expect(value).to_have_text("1.000")
+    wait_idle(page, WAIT_MS)
+
+    boundary = page.locator(f"{BOUNDARY} .js-plotly-plot")
+    expect(page.locator(f"{BOUNDARY} .heatmaplayer image")).to_have_count(1)
+    classes = boundary.evaluate(
+        "el => Array.from(new Set([].concat(...el._fullData[0].z.map(r => Array.from(r)))))"
+    )
+    assert sorted(classes) == [0, 1, 2]  # every class holds part of the plane
+    scale = boundary.evaluate("el => el._fullData[0].colorscale.map(s => s[1])")
+    assert {c.upper() for c in scale} == {tint(c) for c in CLASS_COLOURS}
+    # The points in the three classes' colours, drawn.
+    fills = page.locator(f"{BOUNDARY} .scatterlayer .point").evaluate_all(
+        "els => Array.from(new Set(els.map(e => getComputedStyle(e).fill)))"
+    )
+
+    def rgb(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgb({r}, {g}, {b})"
+
+    assert {rgb(c) for c in CLASS_COLOURS} <= set(fills)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    shot = artifact_dir / "train-spirals3.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 50_000
+    console_errors.assert_none()
