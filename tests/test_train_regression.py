@@ -133,3 +133,17 @@ def test_picking_a_regression_set_switches_to_identity_and_squared_error(at):
     by_key(at.selectbox, "output").set_value("sigmoid").run()
     assert any("identity output" in e.value for e in at.error)
     assert at.button(key="train_button_train").disabled
+
+
+def test_a_weight_changed_by_hand_reports_the_loss_not_an_accuracy(at):
+    load_preset(at, "plane")
+    press_train(at)
+    state = at.session_state[KEY]
+    at.number_input(key=f"train_edit_value_0_{state.run_token}").set_value(0.0).run()
+    assert not at.exception
+    run, data = at.session_state[KEY].run, state.run_data
+    assert run.network.weights[0][0, 0] == 0.0
+    mse = np.mean((data.y_train - by_hand(run.network, data.X_train)) ** 2)
+    captions = "\n".join(c.value for c in at.caption)
+    assert f"(training loss {mse:.4f})" in captions
+    assert "accuracy" not in captions.split("You set")[1].split(")")[0]

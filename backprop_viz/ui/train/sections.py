@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -233,11 +234,15 @@ def _set_weight(index: int, key: str) -> None:
     run = with_weight(run, layer, j, k, value)
     state.run = run
     state.figures = still_figures(run, data)
-    train_acc, test_acc = accuracies(run.network, data)
     name = parameter_names(run.network, data.feature_names)[index]
-    scores = f"training accuracy {train_acc:.3f}" + (
-        "" if test_acc is None else f", test accuracy {test_acc:.3f}"
-    )
+    if run.spec.task == "regression":  # accuracy would mean nothing: the loss instead
+        loss = np.mean((data.y_train - run.network.predict(data.X_train)[:, 0]) ** 2)
+        scores = f"training loss {loss:.4f}"
+    else:
+        train_acc, test_acc = accuracies(run.network, data)
+        scores = f"training accuracy {train_acc:.3f}" + (
+            "" if test_acc is None else f", test accuracy {test_acc:.3f}"
+        )
     state.notice = None
     state.edited = (
         f"You set {name} from {fmt(old, 4)} to {fmt(value, 4)}: the boundary, the network "
