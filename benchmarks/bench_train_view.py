@@ -145,6 +145,43 @@ def main() -> None:
             flag = "" if size <= MAX_FIGURE_BYTES else "  OVER 1 MB"
             print(f"    {name:9s} {size / 1024:7.1f} KB{flag}")
         print()
+    more_problems(args.repeats)
+
+
+def more_problems(repeats: int) -> None:
+    """The three-class and regression presets, and spirals with every input feature on: a
+    whole run's work, and one live redraw (the figures drawn after each live chunk), with
+    the redraw's ratio to the two-spirals preset's."""
+    from backprop_viz.figures.training import live_figures
+
+    base = PRESETS["spirals"].spec
+    cases = {
+        "spirals": base,
+        "spirals, all 7 features": base.with_changes(
+            features=("x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")
+        ),
+        "spirals3": PRESETS["spirals3"].spec,
+        "blobs3": PRESETS["blobs3"].spec,
+        "gaussians": PRESETS["gaussians"].spec,
+        "plane": PRESETS["plane"].spec,
+    }
+    redraw_base = None
+    print("More problems: a whole run (train + figures) and one live redraw")
+    for name, spec in cases.items():
+        data = dataset_2d(spec)
+        fast, _, run = timed(lambda s=spec, d=data: start_run(s, d), repeats)
+        figs, _, _ = timed(lambda r=run, d=data: training_figures(r, d), repeats)
+        live, _, _ = timed(lambda r=run, d=data: live_figures(r, d), max(repeats, 5))
+        redraw_base = redraw_base or live
+        score = (
+            f"test loss {run.test_loss_history[-1]:.4f}"
+            if spec.task == "regression"
+            else f"test accuracy {run.test_accuracy:.3f}"
+        )
+        print(
+            f"  {name:24s} train {fast:7.1f} ms, figures {figs:6.1f} ms, live redraw "
+            f"{live:5.1f} ms ({live / redraw_base:.2f}× spirals'), {score}"
+        )
 
 
 if __name__ == "__main__":
