@@ -11,11 +11,10 @@ from streamlit.testing.v1 import AppTest
 from backprop_viz.data.admissions import ADMISSIONS_ENV
 from backprop_viz.data.datasets import make_2d, train_test_split
 from backprop_viz.errors import DataError
-from backprop_viz.figures.boundary import GRID, LEVELS, boundary_figure
-from backprop_viz.figures.training import training_figures
+from backprop_viz.figures.boundary import GRID, LEVELS
+from backprop_viz.figures.training import live_figures, training_figures
 from backprop_viz.trainer import (
     PRESETS,
-    Checkpoint,
     TrainSpec,
     dataset_2d,
     problems,
@@ -134,26 +133,25 @@ def test_every_unit_picture_is_its_unit_over_the_features_of_the_grid(circles_ru
         unit_outputs(small.network, axis)  # three inputs, two features
 
 
-def test_live_boundary_uses_the_features_too(circles_run):
+def test_live_pictures_use_the_features_too(circles_run):
     run, data = circles_run
-    now = Checkpoint(run.epochs_run, run.network.weights, run.network.biases)
-    fig = boundary_figure(
-        run.network,
-        [now],
-        data.points_train,
-        data.labels(),
-        data.points_test,
-        data.labels(test=True),
-        grid=12,
-        features=data.features,
-    )
-    z = decode(fig["data"][0]["z"]).reshape(12, 12).astype(float)
+    live = live_figures(run, data)
+    z = decode(live["boundary"]["data"][0]["z"]).reshape(GRID, GRID).astype(float)
     half = plane_half_width(data.points_train, data.points_test)
-    axis = np.linspace(-half, half, 12)
+    axis = np.linspace(-half, half, GRID)
     gx, gy = np.meshgrid(axis, axis)
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     want = forward_by_hand(run.network, by_hand(grid, CIRCLES.features))[-1][:, 0]
-    assert np.abs(z - np.round(want * LEVELS).reshape(12, 12)).max() <= 1
+    assert np.abs(z - np.round(want * LEVELS).reshape(GRID, GRID)).max() <= 1
+    # The output's small picture: its top-left cell is the grid's top-left corner, (−h, h).
+    units = live["units"]
+    plane = units["layout"]["meta"][0]["plane"]
+    corner = np.array([[plane[0], plane[1]]])
+    out = decode(units["data"][-1]["z"])
+    cells = units["layout"]["meta"][0]["grid"]
+    top_left = out.reshape(-1, cells)[0, 0]
+    expected = forward_by_hand(run.network, by_hand(corner, CIRCLES.features))[-1][0, 0]
+    np.testing.assert_allclose(top_left, expected, rtol=1e-6)
 
 
 # --- the page ----------------------------------------------------------------------------
