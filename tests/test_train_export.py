@@ -157,3 +157,32 @@ def test_nothing_to_download_while_live(at):
     at.button(key="train_button_live").click().run()
     assert at.session_state[KEY].live
     assert not buttons(at)
+
+
+@pytest.mark.parametrize(
+    ("name", "fits"),
+    [("xor", True), ("blobs3", True), ("plane", True), ("spirals", False), ("spirals3", False)],
+)
+def test_the_step_pages_load_box_takes_the_networks_it_can_draw(name, fits):
+    from backprop_viz.errors import ConfigError
+    from backprop_viz.ui.step.callbacks import validated  # what the Load box runs
+
+    spec = PRESETS[name].spec.with_changes(epochs=5)
+    data = dataset_2d(spec)
+    text = network_config(start_run(spec, data), data)
+    if fits:
+        cfg, _ = validated(json.loads(text))
+        assert cfg["weights"] == json.loads(text)["weights"]
+    else:
+        with pytest.raises(ConfigError, match="at most 6 units"):
+            validated(json.loads(text))
+
+
+def test_the_page_says_when_the_step_page_cannot_draw_the_network(at):
+    load_preset(at, "spirals")
+    captions = "\n".join(c.value for c in at.caption)
+    assert "larger than the One step page draws" in captions
+    load_preset(at, "xor")
+    captions = "\n".join(c.value for c in at.caption)
+    assert "larger than the One step page draws" not in captions
+    assert buttons(at)

@@ -15,7 +15,13 @@ from ...explain.notation import fmt
 from ...figures.edges import N_EDGE_TRACES, edge_list, node_positions
 from ...figures.training import boundary_view, still_figures
 from ...figures.weights_history import parameter_names
-from ...limits import STEP_MAX_ABS_WEIGHT
+from ...limits import (
+    STEP_MAX_ABS_WEIGHT,
+    STEP_MAX_HIDDEN_LAYERS,
+    STEP_MAX_INPUTS,
+    STEP_MAX_OUTPUTS,
+    STEP_MAX_UNITS,
+)
 from ...trainer import LESSON_SPEC, Run, TrainSpec
 from ...trainer.export import history_csv, network_config
 from ...trainer.runs import accuracies, with_weight
@@ -300,6 +306,17 @@ def _config_text(state: TrainViewState) -> str | None:
     return state.export_view[1]
 
 
+def _fits_step_page(sizes: tuple[int, ...]) -> bool:
+    """Whether the step page can load a network of these layer sizes."""
+    hidden = sizes[1:-1]
+    return (
+        sizes[0] <= STEP_MAX_INPUTS
+        and len(hidden) <= STEP_MAX_HIDDEN_LAYERS
+        and all(h <= STEP_MAX_UNITS for h in hidden)
+        and sizes[-1] <= STEP_MAX_OUTPUTS
+    )
+
+
 def export_buttons(state: TrainViewState) -> None:
     """Download the network shown as a configuration (for the step page's Load box and
     `python -m backprop_viz step --config`) and the run's history as CSV."""
@@ -320,6 +337,12 @@ def export_buttons(state: TrainViewState) -> None:
             help="The project's configuration file, with the first training record as "
             "its inputs and targets: load it on the One step page or run "
             "python -m backprop_viz step --config trained-network.json.",
+        )
+    if text is not None and not _fits_step_page(run.network.sizes):
+        st.caption(
+            f"This network is larger than the One step page draws (at most {STEP_MAX_INPUTS} "
+            f"inputs, {STEP_MAX_HIDDEN_LAYERS} hidden layers of {STEP_MAX_UNITS} units and "
+            f"{STEP_MAX_OUTPUTS} outputs); the command line steps it as it is."
         )
     c2.download_button(
         "Download the history (CSV)",
