@@ -153,3 +153,17 @@ def test_picking_a_three_class_set_switches_to_softmax_and_back(at):
     by_key(at.selectbox, "output").set_value("softmax").run()
     assert any("several classes" in e.value for e in at.error)
     assert at.button(key="train_button_train").disabled
+
+
+def test_show_test_data_off_leaves_the_test_points_out_and_the_plane_as_it_is(blobs3):
+    from backprop_viz.figures.training import boundary_view
+
+    run, data = blobs3
+    shown = boundary_view(run, data, live=False, discrete=False, show_test=True)
+    hidden = boundary_view(run, data, live=False, discrete=False, show_test=False)
+    assert shown["data"][0]["z"] == hidden["data"][0]["z"]
+    for a, b in zip(shown["data"][1:], hidden["data"][1:], strict=True):
+        if a["name"].endswith("(test)"):
+            assert len(decode(a["x"])) > 0 and len(decode(b["x"])) == 0
+        else:
+            assert a["x"] == b["x"]

@@ -122,7 +122,8 @@ def _boundary_toggles(state: TrainViewState, figures: dict[str, dict[str, Any]])
     discrete = False
     if run is not None and run.spec.task == "binary":  # classes are discrete already
         discrete = c1.toggle("Discretize output", key="train_discrete", help="Colour by class.")
-    show_test = c2.toggle("Show test data", value=True, key="train_show_test")
+        c1 = c2
+    show_test = c1.toggle("Show test data", value=True, key="train_show_test")
     if (not discrete and show_test) or run is None or data is None:
         return figures
     key = (run, run.epochs_run, state.live, discrete, show_test)  # the run itself: eq is identity
