@@ -1,8 +1,10 @@
 """Training runs for the training page, with no UI: settings, data, runs, frames, presets.
 
-`spec` holds a run's settings and their checks, `datasets` the data a run learns from,
-`runs` training and continuing (with the cost estimate), `frames` the checkpoints the
-animations show, and `presets` the page's named settings. Every public name is here too.
+`spec` holds a run's settings and their checks, `datasets` the data a run learns from
+(with its input features), `runs` training and continuing (with the cost estimate),
+`frames` the checkpoints the animations show, `presets` the page's named settings, and
+`export` a run written out (configuration JSON, history CSV). Every public name is here
+too, but export's.
 """
 
 from .datasets import Dataset, dataset_2d, dataset_admissions, dataset_csv, with_features
