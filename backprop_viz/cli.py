@@ -1,4 +1,4 @@
-"""The command line: `python -m backprop_viz step | gradcheck | export | train`."""
+"""The command line: `python -m backprop_viz step | gradcheck | export | train | fetch-data`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .core.gradcheck import gradient_check
 from .core.training import MAX_EPOCHS
 from .core.validate import check_learning_rate
 from .data.admissions import ADMISSIONS_ENV, load_admissions, prepare_lesson
+from .data.fetch import URL_ENV, fetch_admissions
 from .errors import BackpropVizError, ConfigError, DataError
 from .explain.codegen import python_script
 from .explain.lesson import (
@@ -231,6 +232,11 @@ def cmd_export(args: argparse.Namespace) -> str:
     return python_script(config_to_dict(cfg), args.steps).rstrip("\n")
 
 
+def cmd_fetch_data(args: argparse.Namespace) -> str:
+    result = fetch_admissions(args.url, args.to)
+    return f"Saved the lesson's admissions data ({result.rows} rows, checked) to {result.path}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `python -m backprop_viz`."""
     parser = _Parser(prog="backprop-viz", description="Backpropagation, step by step.")
@@ -278,6 +284,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_train.add_argument("--json", action="store_true", help="machine-readable output")
     p_train.set_defaults(func=cmd_train)
+
+    p_fetch = sub.add_parser(
+        "fetch-data", help="download the lesson's admissions file, check it and save it"
+    )
+    p_fetch.add_argument(
+        "--url", help=f"where to download it from (default: {URL_ENV}, else its public source)"
+    )
+    p_fetch.add_argument(
+        "--to",
+        metavar="PATH",
+        help="where to save it (default: data/binary.csv, where the app looks)",
+    )
+    p_fetch.set_defaults(func=cmd_fetch_data)
     return parser
 
 

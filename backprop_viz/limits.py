@@ -78,3 +78,7 @@ TRAIN_LIVE_INTERVAL_SECONDS = 0.2  # the live fragment reruns this often
 TRAIN_LIVE_MAX_CHUNK_EPOCHS = 2_000  # epochs in one live chunk, however fast they are
 MAX_UNIT_PICTURES = 40  # per-unit heatmaps drawn; larger networks show the first ones
 MAX_LIVE_SHOWN_POINTS = 150  # data points drawn per split while training live (each redraw)
+
+# --- data: downloading the lesson's admissions file (fetch-data, "Get the lesson's data") -
+MAX_FETCH_BYTES = 256 * 1024  # the lesson's file has 5 KB; far below MAX_CSV_BYTES
+MAX_FETCH_SECONDS = 20.0  # the whole download, connecting included

@@ -3,8 +3,8 @@ prepare it exactly as the lesson does.
 
 The real file (columns admit, gre, gpa, rank) is not part of backprop-viz. `load_admissions`
 finds it from an explicit path, the BACKPROP_VIZ_ADMISSIONS_CSV environment variable or
-`data/binary.csv`; without any of these it falls back to `synthetic_admissions`, clearly
-labelled as synthetic.
+`data/binary.csv` (BACKPROP_VIZ_DATA_DIR moves that folder); without any of these it falls
+back to `synthetic_admissions`, clearly labelled as synthetic.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ..limits import MAX_CSV_ABS_VALUE, MIN_DATA_ROWS
 from .tabular import MAX_CSV_BYTES, MAX_CSV_ROWS, decode_csv_bytes, parse_csv_text
 
 ADMISSIONS_ENV = "BACKPROP_VIZ_ADMISSIONS_CSV"
+DATA_DIR_ENV = "BACKPROP_VIZ_DATA_DIR"  # where data/binary.csv is looked for and saved
 ADMISSIONS_COLUMNS = ("admit", "gre", "gpa", "rank")
 RANKS = (1, 2, 3, 4)
 FEATURE_NAMES = ("gre", "gpa", "rank_1", "rank_2", "rank_3", "rank_4")
@@ -255,18 +256,26 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def default_path(project_root: str | os.PathLike | None = None) -> Path:
-    """Where the admissions file is looked for when no path is given: `data/binary.csv` in
-    the project (git-ignored: a user puts it there)."""
-    root = Path(__file__).resolve().parents[2] if project_root is None else Path(project_root)
-    return root / "data" / "binary.csv"
+def default_path(
+    project_root: str | os.PathLike | None = None, *, env: Mapping[str, str] | None = None
+) -> Path:
+    """Where the admissions file is looked for when no path is given, and where
+    `fetch-data` saves it: `binary.csv` in the folder named by BACKPROP_VIZ_DATA_DIR (in
+    `env`, default `os.environ`), else `data/binary.csv` in the project (git-ignored).
+    An explicit `project_root` wins over the variable."""
+    if project_root is not None:
+        return Path(project_root) / "data" / "binary.csv"
+    folder = (os.environ if env is None else env).get(DATA_DIR_ENV, "").strip()
+    if folder:
+        return Path(folder) / "binary.csv"
+    return Path(__file__).resolve().parents[2] / "data" / "binary.csv"
 
 
 def admissions_file(env: Mapping[str, str] | None = None) -> Path:
     """The file `load_admissions()` reads when no path is given: the one named by
     BACKPROP_VIZ_ADMISSIONS_CSV, else the default (it may not exist)."""
     named = (os.environ if env is None else env).get(ADMISSIONS_ENV, "").strip()
-    return Path(named) if named else default_path()
+    return Path(named) if named else default_path(env=env)
 
 
 def load_admissions(
@@ -280,8 +289,9 @@ def load_admissions(
     1. `path`, if given;
     2. the file named by the BACKPROP_VIZ_ADMISSIONS_CSV variable in `env` (default
        `os.environ`), if set and not blank;
-    3. `<project_root>/data/binary.csv`, if it exists (project_root defaults to the
-       repository root);
+    3. `default_path(project_root)`, if it exists: `<project_root>/data/binary.csv`, or
+       without a project_root `binary.csv` in BACKPROP_VIZ_DATA_DIR, else in the
+       repository's `data/`;
     4. `synthetic_admissions()`, labelled as synthetic.
 
     A file named in 1–3 that is missing or invalid raises DataError: a file the user chose
@@ -293,7 +303,7 @@ def load_admissions(
     from_env = env.get(ADMISSIONS_ENV, "").strip()
     if from_env:
         return _from_file(from_env, f"The file named by {ADMISSIONS_ENV}")
-    default = default_path(project_root)
+    default = default_path(project_root, env=env)
     if default.exists():
         return _from_file(default)
     frame = synthetic_admissions()
