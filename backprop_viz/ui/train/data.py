@@ -13,11 +13,13 @@ import streamlit as st
 
 from ...data.admissions import (
     ADMISSIONS_ENV,
+    DATA_DIR_ENV,
     AdmissionsSource,
     admissions_file,
     load_admissions,
     read_admissions_csv,
 )
+from ...data.fetch import fetch_admissions
 from ...data.tabular import binary_columns, read_user_csv
 from ...errors import BackpropVizError, cut
 from ...trainer import (
@@ -55,10 +57,10 @@ def _dataset_2d(
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _admissions_found(env_path: str, stamp: tuple[int, int] | None) -> Dataset:
+def _admissions_found(env_path: str, data_dir: str, stamp: tuple[int, int] | None) -> Dataset:
     # `stamp` (modification time and size of the file found) is only part of the key.
-    env = {ADMISSIONS_ENV: env_path} if env_path else {}
-    return dataset_admissions(load_admissions(env=env))
+    named = ((ADMISSIONS_ENV, env_path), (DATA_DIR_ENV, data_dir))
+    return dataset_admissions(load_admissions(env={k: v for k, v in named if v}))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -93,37 +95,72 @@ def _file_stamp(path: Path) -> tuple[int, int] | None:
     return info.st_mtime_ns, info.st_size
 
 
-def _admissions_data() -> tuple[Dataset | None, Hashable]:
+def _fetch_button(state: TrainViewState) -> None:
+    """Get the lesson's data: download the admissions file, check it and save it where the
+    page looks; on success the page trains the settings shown on it at once."""
+    if not st.button(
+        "Get the lesson's data",
+        key="train_fetch_data",
+        icon=":material/download:",
+        help="Downloads the lesson's admissions file from its public source, checks that it "
+        "is the lesson's data (400 rows, the same values) and saves it as data/binary.csv.",
+    ):
+        return
+    try:
+        with st.spinner("Downloading and checking the lesson's admissions file…"):
+            result = fetch_admissions()
+    except BackpropVizError as exc:
+        plain.error(exc)
+        return
+    # Every session looks again: the file found has changed (its stamp is in the key too).
+    _admissions_found.clear()
+    st.success(
+        plain.plain(
+            f"Downloaded the lesson's admissions data ({result.rows} rows, checked) and "
+            f"saved it to {result.path}: the page now trains on it."
+        )
+    )
+    if not state.live:  # a live run follows the new data by itself, with its notice
+        state.request = "train"
+
+
+def _admissions_data(state: TrainViewState) -> tuple[Dataset | None, Hashable]:
     upload = st.file_uploader(
         "Admissions CSV (columns admit, gre, gpa, rank)",
         type=["csv"],
         key="train_admissions_upload",
         help=f"Or name the file in the {ADMISSIONS_ENV} environment variable.",
     )
+    about = st.container()  # what the data is, above the button that can change it
     try:
         if upload is not None:
             data = _admissions_uploaded(upload.file_id, cut(upload.name), upload.getvalue())
             key: Hashable = ("admissions", "upload", upload.file_id)
         else:
             env_path = os.environ.get(ADMISSIONS_ENV, "").strip()
+            data_dir = os.environ.get(DATA_DIR_ENV, "").strip()
             found = admissions_file()
+            if not env_path and _file_stamp(found) is None:  # no file: synthetic data
+                _fetch_button(state)
             stamp = _file_stamp(found)
-            data = _admissions_found(env_path, stamp)
-            key = ("admissions", env_path, stamp)
+            data = _admissions_found(env_path, data_dir, stamp)
+            key = ("admissions", env_path, str(found), stamp)
     except BackpropVizError as exc:
         plain.error(exc)
         return None, None
-    if data.synthetic:
-        st.warning(
-            f"**Synthetic data.** {data.label}. Upload the lesson's binary.csv (or name it "
-            f"in {ADMISSIONS_ENV}) to reproduce the lesson's numbers."
+    with about:
+        if data.synthetic:
+            st.warning(
+                f"**Synthetic data.** {data.label}. Get the lesson's data with the button "
+                f"below, upload its binary.csv, or name it in {ADMISSIONS_ENV}, to "
+                "reproduce the lesson's numbers."
+            )
+        else:
+            st.caption(plain.plain(data.label))
+        st.caption(
+            "Prepared as in the lesson: rank one-hot encoded, gre and gpa standardized, and "
+            "the lesson's seeded 90/10 train/test split."
         )
-    else:
-        st.caption(plain.plain(data.label))
-    st.caption(
-        "Prepared as in the lesson: rank one-hot encoded, gre and gpa standardized, and "
-        "the lesson's seeded 90/10 train/test split."
-    )
     return data, key
 
 
@@ -233,7 +270,7 @@ def data_controls(
         key=state.key("dataset"),
     )
     if name == "admissions":
-        data, key = _admissions_data()
+        data, key = _admissions_data(state)
         return spec.with_changes(dataset=name), data, key
     if name == "csv":
         spec, data, csv_key = _data_csv(state, spec)
