@@ -255,9 +255,7 @@ The lesson's notation, as the variable names spell it:
 
     def functions(self) -> list[str]:
         used = list(dict.fromkeys(a.name for a in self.cfg.network.activations))
-        parts = [
-            "\n\n\n".join(p for p in _ACTIVATION_CODE[name][:2] if p) for name in used
-        ]
+        parts = ["\n\n\n".join(p for p in _ACTIVATION_CODE[name][:2] if p) for name in used]
         return [*parts, _LOSS_CODE[_loss_key(self.cfg)][0]]
 
     def forward(self) -> str:
