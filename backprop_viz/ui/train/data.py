@@ -63,7 +63,9 @@ def _admissions_found(env_path: str, data_dir: str, stamp: tuple[int, int] | Non
     return dataset_admissions(load_admissions(env={k: v for k, v in named if v}))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+# A file someone uploaded is theirs: kept for their session only and let go when it closes
+# (a 5 MiB CSV is ~6 MiB as a table and ~6 MiB more as a dataset; shared, 30 uploads stayed).
+@st.cache_resource(scope="session", max_entries=2, show_spinner=False)
 def _admissions_uploaded(file_id: str, name: str, _data: bytes) -> Dataset:
     upload = io.BytesIO(_data)
     upload.name = name  # named in any message about the file
@@ -72,12 +74,12 @@ def _admissions_uploaded(file_id: str, name: str, _data: bytes) -> Dataset:
     return dataset_admissions(AdmissionsSource(frame, label, synthetic=False, path=None))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(scope="session", max_entries=2, show_spinner=False)
 def _csv_frame(file_id: str, name: str, _data: bytes) -> pd.DataFrame:
     return read_user_csv(_data, name)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(scope="session", max_entries=4, show_spinner=False)
 def _csv_dataset(
     file_id: str, name: str, target: str, test_fraction: float, seed: int, _frame: pd.DataFrame
 ) -> Dataset:
