@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks import bench_load, bench_memory
 from benchmarks._server import MeasuredServer, ProtocolSession, cpu_seconds, rss_mib
-from tools.browser import REPO_ROOT
+from tools.browser import REPO_ROOT, run_coroutine
 
 
 async def _drive_step_page(url: str) -> None:
@@ -56,7 +56,7 @@ def step_fragment_done() -> int:
 def test_protocol_session_opens_the_step_page_and_moves_a_slider():
     with MeasuredServer() as server:
         before = server.cpu_seconds()
-        asyncio.run(_drive_step_page(server.url))
+        run_coroutine(_drive_step_page(server.url))
         assert server.cpu_seconds() > before  # the runs were the server's work
         assert 30 < server.rss_mib() < 2000
         assert rss_mib(server.pid) == pytest.approx(server.rss_mib(), abs=50)
@@ -130,6 +130,6 @@ def test_a_closed_session_and_then_the_caches_are_released_only_with_the_sweep(t
             finally:
                 await staying.close()
 
-        assert asyncio.run(scenario()) is swept, server.log_tail()
+        assert run_coroutine(scenario()) is swept, server.log_tail()
         # Once no tab has been connected for the session lifetime, the caches go too.
         assert _freed_within(server, 6.0 if swept else 3.0, "CACHED VALUE FREED") is swept

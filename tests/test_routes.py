@@ -18,7 +18,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
-from tools.browser import REPO_ROOT, StreamlitServer
+from tools.browser import REPO_ROOT, StreamlitServer, run_coroutine
 
 APP = REPO_ROOT / "app.py"
 _ENDED = {
@@ -76,7 +76,7 @@ async def _first_run(base_url: str, path: str, timeout_s: float = 60) -> FirstRu
 @pytest.fixture(scope="module")
 def visit() -> Callable[[str], FirstRun]:
     with StreamlitServer(APP) as server:
-        yield lambda path: asyncio.run(_first_run(server.url, path))
+        yield lambda path: run_coroutine(_first_run(server.url, path))
 
 
 def test_the_root_runs_the_step_page(visit):
