@@ -56,8 +56,8 @@ def test_deep_network_stays_within_twenty_frames():
     trace = step(net, np.linspace(-1, 1, 6), [0.2, 0.5, 0.9], 0.1)
     fig = network_figure(trace)
     assert len(fig["frames"]) <= 20
-    # Edges, labels, units, names, hover targets, then the gradient bars and their values.
-    assert len(fig["data"]) == BAR_VALUES + 1 == N_EDGE_TRACES + 6
+    # Edges, units, edge labels with unit names, hover targets, the gradient bars, their values.
+    assert len(fig["data"]) == BAR_VALUES + 1 == N_EDGE_TRACES + 5
     go.Figure(fig)  # the dict is a valid Plotly figure
     assert len(json.dumps(fig)) < 400_000
 
@@ -96,7 +96,8 @@ def test_edges_are_binned_by_sign_and_labelled():
     positive = sum(len(t["x"]) // 3 for t in first[1 : 1 + half])
     negative = sum(len(t["x"]) // 3 for t in first[1 + half : N_EDGE_TRACES])
     assert (positive, negative) == (5, 3)
-    assert first[LABELS]["text"] == ["0.5", "−0.6", "0.1", "−0.2", "0.1", "0.7", "0.1", "−0.3"]
+    labels = ["0.5", "−0.6", "0.1", "−0.2", "0.1", "0.7", "0.1", "−0.3"]
+    assert first[LABELS]["text"] == [*labels, "x₁", "x₂", "x₃", "a₁", "a₂", "ŷ₁"]
 
 
 def test_hover_carries_exact_numbers():
@@ -113,7 +114,9 @@ def _font_sizes(node, path=""):
     if isinstance(node, dict):
         for key, value in node.items():
             if key in ("font", "textfont") and isinstance(value, dict) and "size" in value:
-                out[f"{path}/{key}"] = value["size"]
+                size = value["size"]  # one size, or one per point
+                for i, s in enumerate(size if isinstance(size, list) else [size]):
+                    out[f"{path}/{key}/{i}"] = s
             out.update(_font_sizes(value, f"{path}/{key}"))
     elif isinstance(node, list):
         for i, value in enumerate(node):

@@ -70,12 +70,18 @@ def core_trace(cfg):
     return parse_config(cfg).step()
 
 
+def edge_labels(fig):
+    """The diagram's edge labels (its text trace ends with the unit names)."""
+    units = sum(diagram_info(fig)["sizes"])
+    return fig["data"][LABELS]["text"][:-units]
+
+
 def assert_diagram_shows_whole_step(at, cfg):
     fig = diagram(at)
     assert fig["layout"]["title"]["text"].startswith("<b>12/12 · The whole step</b>")
     t = core_trace(cfg)
     expected = [fmt(v, 3) for lt in t.layers for v in lt.weight_delta.ravel()]
-    assert fig["data"][LABELS]["text"] == expected
+    assert edge_labels(fig) == expected
     # Every unit past the inputs shows its activation and its error term.
     units = fig["data"][UNITS]["text"]
     assert units[3] == f"a={fmt(t.layers[0].output[0, 0])}<br>δ={fmt(t.layers[0].error_term[0, 0])}"
@@ -84,7 +90,7 @@ def assert_diagram_shows_whole_step(at, cfg):
 def test_default_diagram_rests_on_the_whole_step_with_the_cores_steps(at):
     assert not at.exception
     assert_diagram_shows_whole_step(at, preset_config("lesson-step"))
-    assert "0.00804" in diagram(at)["data"][LABELS]["text"]
+    assert "0.00804" in edge_labels(diagram(at))
     assert stage_control(at).value == "whole"
 
 
@@ -103,9 +109,7 @@ def test_chosen_stage_survives_slider_apply_undo_and_example_change(at):
     # The diagram's numbers are the new step's: the output layer's δ·w on its edges.
     cfg = {**preset_config("lesson-step"), "inputs": [0.8, 0.1, -0.2]}
     back = core_trace(cfg).layers[1].edge_error[0]
-    assert [fmt(v, 3) for v in back.ravel()] == [
-        t for t in diagram(at)["data"][LABELS]["text"] if t
-    ]
+    assert [fmt(v, 3) for v in back.ravel()] == [t for t in edge_labels(diagram(at)) if t]
     at.button(key="step_apply").click().run()
     check()
     at.button(key="step_undo").click().run()

@@ -31,9 +31,12 @@ from .style import GRADIENT_BAR, HIGHLIGHT, NODE_SCALE, play_controls
 
 Array = np.ndarray
 
-# Trace order of the diagram: edge lines, edge labels, units (these change per frame),
-# then unit names, edge hover targets and the gradient bars with their values (static).
-LABELS, UNITS, NAMES, HOVER, BARS, BAR_VALUES = range(N_EDGE_TRACES, N_EDGE_TRACES + 6)
+# Trace order of the diagram: edge lines, units, then one text trace of the edge labels and
+# the unit names (these change per frame), edge hover targets, the gradient bars and their
+# values (static). Few traces: Plotly computes and draws each trace on its own, so the
+# texts that change per frame share one (each point has its own font).
+UNITS, LABELS, HOVER, BARS, BAR_VALUES = range(N_EDGE_TRACES, N_EDGE_TRACES + 5)
+NAMES = HOVER  # the traces a frame updates: range(NAMES)
 BAR_HEIGHT = 0.45  # a gradient bar four decades tall, in the diagram's y units
 LABEL_AT = 0.3  # edge labels sit this far along each edge from its source
 
@@ -132,6 +135,7 @@ class _Geometry:
     label_at: Array  # (edges, 2): each edge's label, LABEL_AT along it
     middle: Array  # (edges, 2): each edge's midpoint, where its hover (and click) target is
     nodes: Array  # (units, 2): every unit, inputs first
+    names: list[str]  # every unit's name, inputs first
 
     @classmethod
     def of(cls, sizes: tuple[int, ...]) -> _Geometry:
@@ -139,18 +143,20 @@ class _Geometry:
         edges = edge_list(pos)
         src = np.array([pos[layer][j] for layer, j, _ in edges])
         dst = np.array([pos[layer + 1][k] for layer, _, k in edges])
-        return cls(sizes, pos, edges, src + LABEL_AT * (dst - src), (src + dst) / 2, np.vstack(pos))
+        names = [unit_name(len(sizes) - 1, i, j) for i, n in enumerate(sizes) for j in range(n)]
+        middle = (src + dst) / 2
+        return cls(sizes, pos, edges, src + LABEL_AT * (dst - src), middle, np.vstack(pos), names)
 
 
 def _variable(stage: Stage, g: _Geometry) -> list[dict]:
     """Every property that changes between frames, trace by trace (traces 0 … NAMES − 1)."""
     return [
         *edge_traces(stage.edge_values, g.pos, g.edges),
-        {"text": _label_text(stage, g.edges, len(g.edges) <= MAX_EDGE_LABELS)},
         {
             "marker": {"color": _node_colours(stage)},
             "text": [t for layer in stage.node_text for t in layer],
         },
+        {"text": _label_text(stage, g.edges, len(g.edges) <= MAX_EDGE_LABELS) + g.names},
     ]
 
 
@@ -163,18 +169,6 @@ def _traces(
         {"type": "scatter", "mode": "lines", "hoverinfo": "skip", **style, **edge}
         for style, edge in zip(edge_trace_styles(), first[:N_EDGE_TRACES], strict=True)
     ]
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "text",
-            "x": g.label_at[:, 0].tolist(),
-            "y": g.label_at[:, 1].tolist(),
-            "textfont": {"size": _px(11, scale), "color": "#222", "shadow": "auto"},
-            "hoverinfo": "skip",
-            "name": "edge values",
-            **first[LABELS],
-        }
-    )
     data.append(
         {
             "type": "scatter",
@@ -197,20 +191,25 @@ def _traces(
             },
         }
     )
-    # Static: unit names inside the markers, and hover (and click) targets on the edges.
-    n_layers = len(g.sizes) - 1
+    # The edge labels, then the unit names inside the markers (drawn over them).
+    n_edges, n_units = len(g.edges), len(g.names)
     data.append(
         {
             "type": "scatter",
             "mode": "text",
-            "x": g.nodes[:, 0].tolist(),
-            "y": g.nodes[:, 1].tolist(),
-            "text": [unit_name(n_layers, i, j) for i, n in enumerate(g.sizes) for j in range(n)],
-            "textfont": {"size": _px(12, scale), "color": "#000"},
+            "x": g.label_at[:, 0].tolist() + g.nodes[:, 0].tolist(),
+            "y": g.label_at[:, 1].tolist() + g.nodes[:, 1].tolist(),
+            "textfont": {
+                "size": [_px(11, scale)] * n_edges + [_px(12, scale)] * n_units,
+                "color": ["#222"] * n_edges + ["#000"] * n_units,
+                "shadow": ["auto"] * n_edges + ["none"] * n_units,
+            },
             "hoverinfo": "skip",
-            "name": "names",
+            "name": "edge values and unit names",
+            **first[LABELS],
         }
     )
+    # Static: hover (and click) targets on the edges.
     data.append(
         {
             "type": "scatter",

@@ -13,6 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from backprop_viz.core.network import Network
 from backprop_viz.core.step import StepTrace, step
+from backprop_viz.figures.network import HOVER
 from backprop_viz.ui.step.edits import preset_config
 from tests.lesson_facts import LESSON_STAGES
 from tools.browser import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
@@ -27,7 +28,7 @@ STAGE_LABEL = "Stage shown (kept while you change values)"
 STAGES = LESSON_STAGES  # the diagram's frames in order; the page rests on the last
 WHOLE_TITLE = "12/12 · The whole step"
 BACK_TITLE = "8/12 · Error flows back into the hidden layer, scaled by the weights"
-EDGE_HOVER = 10  # the figure's trace of edge markers (hover and click targets)
+EDGE_HOVER = HOVER  # the figure's trace of edge markers (hover and click targets)
 
 
 @pytest.fixture
