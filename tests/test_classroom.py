@@ -403,7 +403,8 @@ def test_the_page_shows_the_script_it_downloads_for_n_steps(at):
 
     script = python_script(state(at).cfg, 3)
     assert any(c.value.strip() == script.strip() and c.language == "python" for c in at.code)
-    assert any(c.value == "/" for c in at.code)  # the default page's link: a bare address
+    # The default example's link names only the open section.
+    assert any(c.value.endswith("?section=Share+%2F+export") for c in at.code)
 
 
 # --- whole-number boxes read what was typed -----------------------------------------------
@@ -436,3 +437,18 @@ def test_take_n_refuses_a_fraction_and_takes_a_whole_float(at):
     at.number_input(key="step_take_n").set_value(3.0).run()
     at.button(key="step_take").click().run()
     assert len(state(at).losses) == 3
+
+
+def test_the_section_is_in_the_address_both_ways():
+    app = open_page({"ex": "worked-example", "section": "Tables"})
+    no_exception(app)
+    assert app.segmented_control(key="step_section").value == "Tables"
+    assert params(app)["section"] == ["Tables"]
+    app.segmented_control(key="step_section").set_value("Chain rule").run()
+    assert params(app)["section"] == ["Chain rule"]
+    app.segmented_control(key="step_section").set_value("Lesson printout").run()
+    assert "section" not in params(app)  # the default section leaves the address bare
+    odd = open_page({"section": "[x](https://evil.example)"})
+    no_exception(odd)
+    assert odd.segmented_control(key="step_section").value == "Lesson printout"
+    assert params(odd) == {}

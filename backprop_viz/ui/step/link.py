@@ -2,8 +2,8 @@
 change, so the address bar is always a link to exactly what is on screen.
 
 The configuration travels as short parameters (see `address`); the view as `stage`,
-`present=1` (presenter mode), `quiz=1` with `qs` (the question's seed), and `section`,
-which its widget binds to the address itself. Old links (`?config=`, `?preset=`) still open.
+`section`, `present=1` (presenter mode) and `quiz=1` with `qs` (the question's seed). Old
+links (`?config=`, `?preset=`) still open.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from .address import CONFIG_KEYS, from_query, query_text_length, to_query
 from .edits import decode_link
 from .state import CUSTOM, StepState, load
 
-# Parameters this page writes itself (the section's widget writes "section").
-VIEW_KEYS = ("stage", "present", "quiz", "qs")
+# Parameters of the view (every other one describes the configuration).
+VIEW_KEYS = ("stage", "section", "present", "quiz", "qs")
+SECTION_KEY = "step_section"  # the section control's widget key
+DEFAULT_SECTION = "Lesson printout"
 OLD_KEYS = ("config", "preset")
 _MAX_STAGE_CHARS = 40  # the longest stage key has 8 characters
 
@@ -60,6 +62,9 @@ def _read_view(state: StepState, query: dict[str, list[str]]) -> None:
     stage = (query.get("stage") or [""])[-1]
     if stage and len(stage) <= _MAX_STAGE_CHARS and stage.isascii():
         state.stage = stage  # a stage this network lacks falls back to the whole step
+    section = (query.get("section") or [""])[-1]
+    if section and len(section) <= _MAX_STAGE_CHARS:
+        state.section = section  # checked against the sections when they are drawn
     state.present = (query.get("present") or [""])[-1] == "1"
     if (query.get("quiz") or [""])[-1] == "1":
         state.quiz = True
@@ -69,12 +74,15 @@ def _read_view(state: StepState, query: dict[str, list[str]]) -> None:
 
 
 def address_of(state: StepState) -> dict[str, list[str]]:
-    """The parameters that describe the page as it stands (the section's aside)."""
+    """The parameters that describe the page as it stands."""
     out = to_query(state.cfg, state.preset)
     if out == {"ex": ["lesson-step"]}:
         out = {}  # the default page has a bare address
     if state.stage != "whole":
         out["stage"] = [state.stage]
+    section = st.session_state.get(SECTION_KEY)
+    if section and section != DEFAULT_SECTION:
+        out["section"] = [section]
     if state.present:
         out["present"] = ["1"]
     if state.quiz:

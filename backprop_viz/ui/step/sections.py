@@ -15,7 +15,7 @@ from ...figures.step_charts import loss_steps_figure
 from ...limits import STEP_MAX_TAKE
 from ..charts import show_figure
 from .callbacks import on_import
-from .link import address_of
+from .link import DEFAULT_SECTION, SECTION_KEY, address_of
 from .panels import CHAIN_SECTION, explained, shape_tag
 from .results import (
     Computed,
@@ -31,7 +31,7 @@ from .state import StepState, get_state
 from .widgets import show_error
 
 SECTIONS = [
-    "Lesson printout",
+    DEFAULT_SECTION,
     CHAIN_SECTION,
     "Equations",
     "Tables",
@@ -162,9 +162,12 @@ def _share(state: StepState) -> None:
 
 def section(state: StepState, comp: Computed, cfg_json: str) -> None:
     """The one section asked for: only it is computed and sent on a slider step."""
-    choice = st.segmented_control(
-        "Show", SECTIONS, default=SECTIONS[0], key="step_section", label_visibility="collapsed"
-    )
+    if state.section is not None:  # asked for by the address
+        if state.section in SECTIONS:
+            st.session_state[SECTION_KEY] = state.section
+        state.section = None
+    st.session_state.setdefault(SECTION_KEY, DEFAULT_SECTION)
+    choice = st.segmented_control("Show", SECTIONS, key=SECTION_KEY, label_visibility="collapsed")
     if choice == "Lesson printout":
         st.code(comp.report, language=None)
     elif choice == CHAIN_SECTION:

@@ -53,6 +53,7 @@ class StepState:
     quiz_right: int = 0  # this session's score
     quiz_total: int = 0
     viewing: int | None = None  # an earlier step shown from the history (None: now)
+    section: str | None = None  # the section an address asked for, until it is shown
 
     def key(self, name: str) -> str:
         """A widget key for this generation."""
