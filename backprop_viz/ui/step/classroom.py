@@ -6,6 +6,8 @@ stage, Enter applies a step, U undoes it, Home resets. (R and C are Streamlit's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from ...figures.network import stage_keys
@@ -107,15 +109,22 @@ def undo_reset(state: StepState) -> None:
     )
 
 
+def state_toggle(
+    label: str, key: str, on: bool, on_change: Callable[[str], None], help: str
+) -> None:
+    """A toggle showing a flag of the page's state (the address may have set it); its
+    callback gets the widget's key."""
+    st.session_state[key] = on
+    st.toggle(label, key=key, on_change=on_change, args=(key,), help=help)
+
+
 def present_toggle(state: StepState) -> None:
-    key = "step_present"
-    st.session_state[key] = state.present  # the address may have switched it on
-    st.toggle(
+    state_toggle(
         "Presenter mode",
-        key=key,
-        on_change=on_present,
-        args=(key,),
-        help="Large type for a room; the sidebar and secondary controls hidden",
+        "step_present",
+        state.present,
+        on_present,
+        "Large type for a room; the sidebar and secondary controls hidden",
     )
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from ...errors import BackpropVizError
 from ...explain.quiz import Question, question
 from ...limits import MAX_SEED
+from .classroom import state_toggle
 from .results import Computed
 from .state import StepState, get_state, set_stage
 
@@ -63,14 +64,12 @@ def _on_next() -> None:
 
 
 def quiz_toggle(state: StepState) -> None:
-    key = "step_quiz"
-    st.session_state[key] = state.quiz  # the address may have switched it on
-    st.toggle(
+    state_toggle(
         "Quiz: predict, then reveal",
-        key=key,
-        on_change=_on_quiz,
-        args=(key,),
-        help="A question about this step before its backward stages are shown",
+        "step_quiz",
+        state.quiz,
+        _on_quiz,
+        "A question about this step before its backward stages are shown",
     )
 
 
