@@ -6,14 +6,20 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from backprop_viz.data.admissions import ADMISSIONS_ENV
 from backprop_viz.data.datasets import make_classes_2d, train_test_split
 from backprop_viz.figures.boundary import CLASS_COLOURS, GRID, tint
 from backprop_viz.figures.training import live_figures, training_figures
 from backprop_viz.trainer import PRESETS, dataset_2d, problems, start_run
 from backprop_viz.trainer.units import plane_half_width
 from backprop_viz.ui.train.state import KEY
-from tests.test_train_view import SCRIPT, by_key, charts, load_preset, metric, press_train
+from tests.test_train_view import (
+    by_key,
+    charts,
+    load_preset,
+    metric,
+    open_training_page,
+    press_train,
+)
 from tests.test_training_figures import decode
 
 BLOBS3 = PRESETS["blobs3"].spec
@@ -116,11 +122,7 @@ def test_output_pictures_one_per_class(blobs3):
 
 @pytest.fixture
 def at(monkeypatch) -> AppTest:
-    monkeypatch.delenv(ADMISSIONS_ENV, raising=False)
-    app = AppTest.from_string(SCRIPT, default_timeout=60)
-    app.run()
-    assert not app.exception
-    return app
+    return open_training_page(monkeypatch)
 
 
 @pytest.mark.parametrize("name", ["blobs3", "spirals3"])

@@ -19,13 +19,18 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 SCRIPT = "from backprop_viz.ui.train.page import render_train_view\nrender_train_view()"
 
 
-@pytest.fixture
-def at(monkeypatch) -> AppTest:
+def open_training_page(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The training page, first run done, on its synthetic or generated data."""
     monkeypatch.delenv(ADMISSIONS_ENV, raising=False)
     app = AppTest.from_string(SCRIPT, default_timeout=60)
     app.run()
     assert not app.exception
     return app
+
+
+@pytest.fixture
+def at(monkeypatch) -> AppTest:
+    return open_training_page(monkeypatch)
 
 
 def by_key(elements, name):
