@@ -26,6 +26,15 @@ def sigmoid(z: Array) -> Array:
     return np.divide(1.0, t, out=t)
 
 
+def _sigmoid_silenced(z: Array) -> Array:
+    # For a caller that has silenced overflow: e^(−z) = inf gives 1/(1 + inf) = 0, within
+    # 1e-308 of the true value, so the clamp (a fifth of the cost) is not needed.
+    t = np.negative(z)
+    np.exp(t, out=t)
+    t += 1.0
+    return np.divide(1.0, t, out=t)
+
+
 def _sigmoid_prime(z: Array, a: Array) -> Array:
     return a * (1.0 - a)  # the lesson's f'(h) = f(h)(1 − f(h))
 
@@ -80,6 +89,9 @@ class Activation:
     derivative: Callable[[Array, Array], Array]
     latex: str  # f(h) in LaTeX, with h the weighted sum
     derivative_latex: str  # f′(h) in LaTeX, in terms of the activation a
+    # f for a caller that has silenced floating-point overflow (training's loop): the same
+    # values, faster where f guards against overflow itself. None: f.
+    silenced: Callable[[Array], Array] | None = None
 
     def __call__(self, z: Array) -> Array:
         return self.fn(z)
@@ -95,6 +107,7 @@ ACTIVATIONS: dict[str, Activation] = {
             _sigmoid_prime,
             r"\frac{1}{1+e^{-h}}",
             r"a\,(1-a)",
+            _sigmoid_silenced,
         ),
         Activation("tanh", "tanh", _tanh, _tanh_prime, r"\tanh h", r"1-a^2"),
         Activation("relu", "ReLU", _relu, _relu_prime, r"\max(0, h)", r"[h>0]"),

@@ -125,13 +125,16 @@ class Forward:
         return self.outputs[-1]
 
 
-def forward_pass(net: Network, x: Array, matmul: MatMul = np.matmul) -> Forward:
+def forward_pass(
+    net: Network, x: Array, matmul: MatMul = np.matmul, silenced: bool = False
+) -> Forward:
     """Send records x through the layers: h = x·W (+ b), a = f(h), each layer's a the next
     layer's input.
 
     No floating-point state is changed here (training silences overflow once for its whole
-    loop and checks finiteness itself). `matmul` forms each x·W; the lesson's exact run
-    passes one that sums in a fixed order rather than BLAS's.
+    loop and checks finiteness itself; it says so with `silenced`, which lets an activation
+    skip its own overflow guard). `matmul` forms each x·W; the lesson's exact run passes one
+    that sums in a fixed order rather than BLAS's.
     """
     inputs, sums, outputs = [], [], []
     a = x
@@ -144,7 +147,7 @@ def forward_pass(net: Network, x: Array, matmul: MatMul = np.matmul) -> Forward:
                 h += b  # h is fresh from the product: add in place
             else:  # stacked biases may add a leading axis that h lacks
                 h = h + b[..., None, :]
-        a = f.fn(h)
+        a = f.silenced(h) if silenced and f.silenced is not None else f.fn(h)
         sums.append(h)
         outputs.append(a)
     return Forward(tuple(inputs), tuple(sums), tuple(outputs))
@@ -176,7 +179,7 @@ def backward_pass(
     error term δʰ = error·f′(h). With `with_errors=False` the output layer's error before
     f′ may be None when only the error terms are needed (training).
     """
-    error, term = net.loss.output_signal(
+    error, term = net.loss.signal(
         y, fwd.outputs[-1], fwd.weighted_sums[-1], net.activations[-1], with_errors
     )
     errors, terms = [error], [term]  # output first; reversed at the end

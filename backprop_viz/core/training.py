@@ -147,7 +147,7 @@ def train(
     matmul: MatMul = ordered_matmul if ordered_sums else np.matmul
     # `report` may use BLAS (vdot); `report_each` is a NumPy mean, for ordered sums.
     loss = network.loss
-    report = (lambda *a: float(loss.report_each(*a))) if ordered_sums else loss.report
+    report = (lambda *a: float(loss.report_each(*a))) if ordered_sums else loss.report_value
     book = _Book(network, x, y, test, epochs, matmul)
     rng = np.random.default_rng(seed)
     wanted = {int(e) for e in snapshot_epochs}
@@ -158,12 +158,12 @@ def train(
     # Overflow is detected from the values themselves; one errstate for the whole loop,
     # because entering one costs as much as a small array operation.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        fwd = forward_pass(net, x, matmul)
+        fwd = forward_pass(net, x, matmul, silenced=True)
         for epoch in range(epochs):
             last = net
             net = _epoch(net, x, y, fwd, lr, batch, rng, matmul, rates)
             # This forward both scores the epoch and starts the next batch step.
-            fwd = forward_pass(net, x, matmul)
+            fwd = forward_pass(net, x, matmul, silenced=True)
             value = report(y, fwd.output, fwd.weighted_sums[-1])
             # A NaN or infinite weight shows in the loss; the rare one hidden behind a
             # saturated sigmoid is caught when the epochs are scored (see _Book.score).
@@ -249,9 +249,10 @@ def _update(
     dw, db = parameter_steps(fwd, bwd, lr, with_biases=train_b, matmul=matmul)
     if rates[0] or rates[1]:
         dw = regularized_steps(dw, net.weights, lr, *rates)
-    weights = [w + d for w, d in zip(net.weights, dw, strict=True)]
-    biases = [b + d for b, d in zip(net.biases, db, strict=True)] if train_b else net.biases
-    return net.with_parameters(weights, biases)
+    weights = tuple([w + d for w, d in zip(net.weights, dw, strict=True)])
+    biases = tuple([b + d for b, d in zip(net.biases, db, strict=True)]) if train_b else net.biases
+    # Sums of float arrays: already what `with_parameters` would make of them.
+    return Network(weights, biases, net.activations, net.loss, net.train_biases)
 
 
 def _epoch(
@@ -272,7 +273,8 @@ def _epoch(
     order = rng.permutation(len(x))
     for start in range(0, len(x), batch):
         idx = order[start : start + batch]
-        net = _update(net, forward_pass(net, x[idx], matmul), y[idx], lr, matmul, rates)
+        fwd = forward_pass(net, x[idx], matmul, silenced=True)
+        net = _update(net, fwd, y[idx], lr, matmul, rates)
     return net
 
 
@@ -290,10 +292,11 @@ def accuracy(y: Array, y_hat: Array, categorical: bool = False) -> Array:
 
 class _Book:
     """Each epoch's loss and accuracies. Accuracies (and the test set's loss) are scored in
-    chunks of epochs, all at once: the outputs, and for the test set the parameters after
-    each epoch, stacked on a leading axis (one forward pass for the whole chunk). Chunks are
-    sized to keep the stacked arrays under ~32 MB. Scoring also finds the first epoch whose
-    parameters are not finite, for the roll-back."""
+    chunks of epochs, all at once: the outputs copied into one buffer as the epochs run,
+    and for the test set the parameters after each epoch stacked on a leading axis (one
+    forward pass for the whole chunk). Chunks are sized to keep the stacked arrays under
+    ~32 MB. Scoring also finds the first epoch whose parameters are not finite, for the
+    roll-back."""
 
     def __init__(
         self,
@@ -312,7 +315,8 @@ class _Book:
         self.test_accuracy = np.empty(epochs if test else 0)
         per_epoch = x.shape[0] * y.shape[1] + (len(test[0]) * max(network.sizes) if test else 0)
         self.chunk = max(1, min(256, 4_000_000 // per_epoch))
-        self.pending: list[tuple[Network, Array]] = []  # (parameters, outputs) per epoch
+        self.outputs = np.empty((min(self.chunk, epochs), *y.shape))  # per pending epoch
+        self.pending: list[Network] = []  # the parameters after each pending epoch
         self.first = 0  # the epoch of pending[0]
         self.base = network  # the parameters before pending[0]
         self.rolled_back = network  # after a failed score: the last finite parameters
@@ -323,40 +327,33 @@ class _Book:
         return len(self.pending) == self.chunk
 
     def record(self, epoch: int, value: float, net: Network, outputs: Array) -> None:
-        """Keep an epoch's loss, and its parameters and outputs for scoring."""
+        """Keep an epoch's loss, its parameters and (a copy of) its outputs for scoring."""
         if not self.pending:
             self.first = epoch
         self.loss[epoch] = value
-        self.pending.append((net, outputs))
+        self.outputs[len(self.pending)] = outputs
+        self.pending.append(net)
 
     def score(self) -> int | None:
         """Score the pending epochs. If one has parameters that are not finite, score only
         those before it, set `rolled_back` to the last finite parameters, and return how
         many epochs are now done; None when all were finite."""
-        nets = [p[0] for p in self.pending]
-        n_layers = self.network.n_layers
-        ws = [np.stack([net.weights[i] for net in nets]) for i in range(n_layers)]
-        bs = None
-        if self.network.biases is not None:
-            bs = [np.stack([net.biases[i] for net in nets]) for i in range(n_layers)]
-        finite = np.ones(len(nets), dtype=bool)
-        for arr in ws + (bs or []):
-            finite &= np.isfinite(arr).reshape(len(nets), -1).all(axis=1)
-        bad = None if finite.all() else int(np.argmin(finite))
+        nets = self.pending
+        # A step adds Δw to w, and inf or NaN plus anything stays inf or NaN: when the
+        # chunk's last parameters are finite, so were all before them.
+        bad = None if _finite(nets[-1]) else _first_not_finite(nets)
         if bad is not None:
             self.rolled_back = nets[bad - 1] if bad else self.base
-            ws = [w[:bad] for w in ws]
-            bs = None if bs is None else [b[:bad] for b in bs]
         count = len(nets) if bad is None else bad
         if count:
-            self._accuracies(count, self.network.with_parameters(ws, bs))
+            self._accuracies(count)
         self.base = nets[-1]
-        self.pending.clear()
+        self.pending = []
         return None if bad is None else self.first + bad
 
-    def _accuracies(self, count: int, stacked: Network) -> None:
+    def _accuracies(self, count: int) -> None:
         stop = self.first + count
-        outs = np.stack([p[1] for p in self.pending[:count]])
+        outs = self.outputs[:count]
         categorical = self.network.loss.categorical
         if categorical:
             self.accuracy[self.first : stop] = accuracy(self.y, outs, categorical=True)
@@ -364,10 +361,33 @@ class _Book:
             hits = np.count_nonzero((outs > 0.5) == self.y_pos, axis=(-2, -1))
             self.accuracy[self.first : stop] = hits / self.y.size
         if self.test:
+            nets = self.pending[:count]
+            ws = [np.stack([n.weights[i] for n in nets]) for i in range(self.network.n_layers)]
+            bs = None
+            if self.network.biases is not None:
+                bs = [np.stack([n.biases[i] for n in nets]) for i in range(len(ws))]
             xt, yt = self.test
-            tf = forward_pass(stacked, xt, self.matmul)
+            tf = forward_pass(self.network.with_parameters(ws, bs), xt, self.matmul)
             loss = self.network.loss
             self.test_loss[self.first : stop] = loss.report_each(
                 yt, tf.output, tf.weighted_sums[-1]
             )
             self.test_accuracy[self.first : stop] = accuracy(yt, tf.output, categorical)
+
+
+def _parameters(net: Network) -> tuple[Array, ...]:
+    return net.weights + (net.biases or ())
+
+
+def _finite(net: Network) -> bool:
+    """Whether every weight and bias of `net` is finite."""
+    return all(np.isfinite(p).all() for p in _parameters(net))
+
+
+def _first_not_finite(nets: list[Network]) -> int:
+    """The index of the first network with a weight or bias that is not finite (one is)."""
+    finite = np.ones(len(nets), dtype=bool)
+    for i in range(len(_parameters(nets[0]))):
+        stacked = np.stack([_parameters(n)[i] for n in nets])
+        finite &= np.isfinite(stacked).reshape(len(nets), -1).all(axis=1)
+    return int(np.argmin(finite))
