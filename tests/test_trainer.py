@@ -103,6 +103,22 @@ def test_batch_run_continued_equals_one_long_run():
     assert epochs == sorted(set(epochs))
 
 
+@pytest.mark.parametrize("chunk", [1, 37, 250])
+def test_minibatch_run_in_pieces_of_any_size_equals_one_run(chunk):
+    # Live training goes on in chunks sized by the clock: the shuffled order must not
+    # depend on where they end, or a live run would learn differently from a whole one.
+    spec = XOR.with_changes(mode="minibatch", batch_size=16, epochs=500)
+    data = dataset_2d(spec)
+    whole = start_run(spec, data)
+    run = start_run(spec.with_changes(epochs=chunk), data)
+    while run.epochs_run < 500:
+        run = continue_run(run, data, min(chunk, 500 - run.epochs_run), same_segment=True)
+    np.testing.assert_array_equal(run.loss_history, whole.loss_history)
+    for a, b in zip(run.network.weights, whole.network.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert run.shuffle_state == whole.shuffle_state
+
+
 def test_checkpoints_hold_the_parameters_after_their_epoch():
     data = dataset_2d(XOR)
     run = start_run(XOR.with_changes(epochs=50), data)

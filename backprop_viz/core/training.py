@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +58,9 @@ class TrainResult:
     snapshots: tuple[Snapshot, ...] = field(default_factory=tuple)
     diverged: bool = False
     message: str | None = None
+    # The mini-batch shuffler's state after the last epoch: `train(shuffle_state=...)`
+    # goes on from it, so a run trained in pieces equals the run trained at once.
+    shuffle_state: dict[str, Any] | None = None
 
     @property
     def epochs_run(self) -> int:
@@ -113,6 +117,7 @@ def train(
     ordered_sums: bool = False,
     l1: float = 0.0,
     l2: float = 0.0,
+    shuffle_state: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train by gradient descent and record the loss after every epoch.
 
@@ -132,6 +137,9 @@ def train(
     (without the penalty), comparable between training and test sets. Accuracy is the share
     of outputs on the target's side of 0.5, or for a softmax output the share of records
     whose largest output is the target's class (argmax).
+
+    The mini-batch order is drawn from a generator seeded with `seed`, or going on from
+    `shuffle_state` (a previous result's `shuffle_state`) when given.
     """
     lr = check_learning_rate(learning_rate)
     rates = (check_regularization(l1, "l1"), check_regularization(l2, "l2"))
@@ -150,6 +158,8 @@ def train(
     report = (lambda *a: float(loss.report_each(*a))) if ordered_sums else loss.report_value
     book = _Book(network, x, y, test, epochs, matmul)
     rng = np.random.default_rng(seed)
+    if shuffle_state is not None:
+        rng.bit_generator.state = shuffle_state
     wanted = {int(e) for e in snapshot_epochs}
     snapshots: list[Snapshot] = []
     report_every = max(1, epochs // 100)
@@ -203,6 +213,7 @@ def train(
         snapshots=tuple(snapshots),
         diverged=message is not None,
         message=message,
+        shuffle_state=rng.bit_generator.state if batch < len(x) else None,
     )
 
 

@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -56,6 +57,9 @@ class Run:
     message: str | None = None
     lesson_log: tuple[LessonLogEntry, ...] = ()  # the lesson's printed log, if it applies
     lesson_epochs: int = 0  # epochs of the first segment, to which the log belongs
+    # The mini-batch shuffler's state after the last epoch (None in batch mode): training
+    # goes on from it, so a run continued in pieces of any size equals one trained at once.
+    shuffle_state: dict[str, Any] | None = None
 
     @property
     def epochs_run(self) -> int:
@@ -149,6 +153,7 @@ def _train(
     seed: int,
     snapshot_epochs: list[int],
     progress: Callable[[int, int], None] | None,
+    shuffle_state: dict[str, Any] | None = None,
 ) -> TrainResult:
     has_test = len(data.y_test) > 0
     return train(
@@ -166,6 +171,7 @@ def _train(
         progress=progress,
         l1=spec.l1,
         l2=spec.l2,
+        shuffle_state=shuffle_state,
     )
 
 
@@ -216,6 +222,7 @@ def start_run(
         message=result.message,
         lesson_log=log,
         lesson_epochs=spec.epochs if log else 0,
+        shuffle_state=result.shuffle_state,
     )
 
 
@@ -250,8 +257,8 @@ def continue_run(
 ) -> Run:
     """Train `run`'s network for `epochs` more with the run's settings; histories concatenate.
 
-    Mini-batch order is seeded with the run's seed plus the epochs already run, so a
-    continuation does not repeat the first segment's order. Live training goes on in
+    Mini-batch order goes on from where the run left off (its `shuffle_state`), so a run
+    continued in pieces of any size equals the run trained at once. Live training goes on in
     short chunks: it keeps fewer checkpoints per chunk (`max_checkpoints`; the chunk's
     last epoch is always among them) and, with `same_segment`, counts the chunk as part
     of the run's last segment rather than as a segment of its own.
@@ -268,7 +275,10 @@ def continue_run(
     _check_cost(spec.with_changes(epochs=int(epochs)), data)
     plan = checkpoint_plan(int(epochs), max_checkpoints)
     offset = run.epochs_run
-    result = _train(run.network, spec, data, int(epochs), spec.seed + offset, plan, progress)
+    state = run.shuffle_state
+    # Without a shuffler's state to go on from (an untrained run), the run's own seed.
+    seed = spec.seed if state is not None or offset == 0 else spec.seed + offset
+    result = _train(run.network, spec, data, int(epochs), seed, plan, progress, state)
     if same_segment and run.segments:
         segments = (*run.segments[:-1], run.segments[-1] + int(epochs))
     else:
@@ -289,6 +299,7 @@ def continue_run(
         message=result.message,
         lesson_log=run.lesson_log,
         lesson_epochs=run.lesson_epochs,
+        shuffle_state=result.shuffle_state,
     )
 
 
