@@ -73,11 +73,11 @@ MAX_SHOWN_POINTS = 1000  # data points drawn per split
 MAX_CURVE_POINTS = 300  # drawn per curve; frame epochs are always among them
 
 # --- the training page's live training (Train live, per-unit pictures) --------------------
-TRAIN_LIVE_CHUNK_SECONDS = 0.08  # server time one live chunk of epochs aims at
-TRAIN_LIVE_INTERVAL_SECONDS = 0.2  # the live fragment reruns this often
+TRAIN_LIVE_CHUNK_SECONDS = 0.06  # server time one live chunk of epochs aims at
+TRAIN_LIVE_INTERVAL_SECONDS = 0.12  # the live fragment reruns this often
 TRAIN_LIVE_MAX_CHUNK_EPOCHS = 2_000  # epochs in one live chunk, however fast they are
 MAX_UNIT_PICTURES = 40  # per-unit heatmaps drawn; larger networks show the first ones
-MAX_LIVE_SHOWN_POINTS = 150  # data points drawn per split while training live (each redraw)
+LIVE_PICTURE_PX = 360  # the live decision boundary's picture, pixels per side
 
 # --- data: downloading the lesson's admissions file (fetch-data, "Get the lesson's data") -
 MAX_FETCH_BYTES = 256 * 1024  # the lesson's file has 5 KB; far below MAX_CSV_BYTES

@@ -5,7 +5,8 @@
 Prints, for the two-spirals preset trained live from an untrained network:
 
 * server work per live update, outside Streamlit: one chunk of epochs, the still live
-  figures, and their JSON as Streamlit sends it; the update rate the server alone allows
+  figure and pictures, and the JSON and PNG addresses Streamlit sends; the update rate the
+  server alone allows
   (the fragment reruns every TRAIN_LIVE_INTERVAL_SECONDS at most) and the time to 0.95
   test accuracy at that rate;
 * in a real browser (the system Chromium, the app on a local server): updates seen per
@@ -28,11 +29,12 @@ import time
 
 import plotly.io as pio
 
-from backprop_viz.figures.training import live_figures
+from backprop_viz.figures.training import live_figures, live_pictures
 from backprop_viz.limits import TRAIN_LIVE_INTERVAL_SECONDS
 from backprop_viz.trainer import PRESETS, dataset_2d
 from backprop_viz.trainer.live import train_chunk
 from backprop_viz.trainer.runs import fresh_run
+from backprop_viz.ui.charts import png_address
 
 TARGET_UPDATES_PER_S = 5.0
 TARGET_SECONDS_TO_095 = 3.0
@@ -55,8 +57,10 @@ def server_side() -> None:
         chunk = train_chunk(run, data, rate)
         t1 = time.perf_counter()
         figures = live_figures(chunk.run, data)
+        pictures = live_pictures(chunk.run, data)
         t2 = time.perf_counter()
         size = sum(len(pio.to_json(f, validate=False)) for f in figures.values())
+        size += sum(len(png_address(p)) for p in pictures.values())
         t3 = time.perf_counter()
         run, rate = chunk.run, chunk.seconds_per_epoch
         work = t3 - t0
@@ -69,13 +73,14 @@ def server_side() -> None:
     print("Server work per live update (spirals, outside Streamlit):")
     epochs = statistics.median(r[0] for r in rows)
     print(f"  updates: {len(rows)}, epochs per update: median {epochs:.0f}")
-    for name, i in (("chunk of epochs", 1), ("live figures", 2), ("figure JSON", 3)):
+    for name, i in (("chunk of epochs", 1), ("figures, pictures", 2), ("JSON and PNG", 3)):
         print(f"  {name:16s} median {statistics.median(r[i] for r in rows) * 1000:6.1f} ms")
     print(
         f"  total            median {statistics.median(works) * 1000:6.1f} ms, "
         f"max {max(works) * 1000:.1f} ms"
     )
-    print(f"  figure JSON per update: median {statistics.median(r[4] for r in rows) / 1024:.0f} KB")
+    sent = statistics.median(r[4] for r in rows) / 1024
+    print(f"  figure JSON and PNG per update: median {sent:.0f} KB")
     print(
         f"  updates per second the server allows: {rate_allowed:.1f} "
         f"(target ≥ {TARGET_UPDATES_PER_S:g})"

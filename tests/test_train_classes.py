@@ -7,8 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from backprop_viz.data.datasets import make_classes_2d, train_test_split
+from backprop_viz.figures import raster
 from backprop_viz.figures.boundary import CLASS_COLOURS, GRID, tint
-from backprop_viz.figures.training import live_figures, training_figures
+from backprop_viz.figures.training import live_pictures, training_figures
 from backprop_viz.trainer import PRESETS, dataset_2d, problems, start_run
 from backprop_viz.trainer.units import plane_half_width
 from backprop_viz.ui.train.state import KEY
@@ -83,7 +84,7 @@ def test_run_has_one_softmax_output_per_class_and_argmax_accuracy(blobs3):
 
 def test_boundary_colours_each_cell_by_the_argmax_of_the_network(blobs3):
     run, data = blobs3
-    for fig in (training_figures(run, data)["boundary"], live_figures(run, data)["boundary"]):
+    for fig in (training_figures(run, data)["boundary"],):
         heat = fig["data"][0]
         half = plane_half_width(data.points_train, data.points_test)
         axis = np.linspace(-half, half, GRID)
@@ -108,12 +109,33 @@ def test_boundary_colours_each_cell_by_the_argmax_of_the_network(blobs3):
             assert set(xs) <= set(data.points_train[data.labels() == c, 0])
 
 
+def test_live_picture_colours_the_plane_by_the_argmax_and_points_by_class(blobs3):
+    run, data = blobs3
+    picture = live_pictures(run, data, show_test=False)["boundary"]
+    size = picture.shape[0]
+    half = plane_half_width(data.points_train, data.points_test)
+    axis = np.linspace(-half, half, GRID)
+    gx, gy = np.meshgrid(axis, axis)
+    want = np.argmax(by_hand(run.network, np.column_stack([gx.ravel(), gy.ravel()]))[-1], 1)
+    # Each pixel shows its grid cell (no blend of classes), the picture's top row the
+    # largest x₂.
+    cell = (np.arange(size) * GRID) // size
+    classes = want.reshape(GRID, GRID)[cell][:, cell][::-1]
+    tints = np.array([raster.rgb(tint(c)) for c in CLASS_COLOURS])
+    plain = np.all(picture == tints[classes], axis=-1)
+    assert plain.mean() > 0.8  # the rest is under the points
+    # What is not plane is a point: its class colour, or the white ring around it.
+    ours = {tuple(raster.rgb(c)) for c in CLASS_COLOURS} | {(255, 255, 255)}
+    others = {tuple(p) for p in picture[~plain]}
+    assert others <= ours | {tuple(t) for t in tints}
+
+
 def test_output_pictures_one_per_class(blobs3):
     run, data = blobs3
     units = training_figures(run, data)["units"]
-    names = [a["text"] for a in units["layout"]["annotations"]]
+    names = units["data"][-1]["text"]  # the labels' text trace
     assert {"class 0", "class 1", "class 2"} <= set(names)
-    output = units["data"][-1]
+    output = units["data"][-2]  # the output layer's heatmap
     assert (output["zmin"], output["zmax"]) == (0.0, 1.0)
 
 
@@ -161,8 +183,8 @@ def test_show_test_data_off_leaves_the_test_points_out_and_the_plane_as_it_is(bl
     from backprop_viz.figures.training import boundary_view
 
     run, data = blobs3
-    shown = boundary_view(run, data, live=False, discrete=False, show_test=True)
-    hidden = boundary_view(run, data, live=False, discrete=False, show_test=False)
+    shown = boundary_view(run, data, discrete=False, show_test=True)
+    hidden = boundary_view(run, data, discrete=False, show_test=False)
     assert shown["data"][0]["z"] == hidden["data"][0]["z"]
     for a, b in zip(shown["data"][1:], hidden["data"][1:], strict=True):
         if a["name"].endswith("(test)"):

@@ -11,8 +11,9 @@ from streamlit.testing.v1 import AppTest
 from backprop_viz.data.admissions import ADMISSIONS_ENV
 from backprop_viz.data.datasets import make_2d, train_test_split
 from backprop_viz.errors import DataError
+from backprop_viz.figures import raster
 from backprop_viz.figures.boundary import GRID, LEVELS
-from backprop_viz.figures.training import live_figures, training_figures
+from backprop_viz.figures.training import live_pictures, training_figures
 from backprop_viz.trainer import (
     PRESETS,
     TrainSpec,
@@ -135,23 +136,30 @@ def test_every_unit_picture_is_its_unit_over_the_features_of_the_grid(circles_ru
 
 def test_live_pictures_use_the_features_too(circles_run):
     run, data = circles_run
-    live = live_figures(run, data)
-    z = decode(live["boundary"]["data"][0]["z"]).reshape(GRID, GRID).astype(float)
+    pictures = live_pictures(run, data, show_test=False)
     half = plane_half_width(data.points_train, data.points_test)
-    axis = np.linspace(-half, half, GRID)
-    gx, gy = np.meshgrid(axis, axis)
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    want = forward_by_hand(run.network, by_hand(grid, CIRCLES.features))[-1][:, 0]
-    assert np.abs(z - np.round(want * LEVELS).reshape(GRID, GRID)).max() <= 1
-    # The output's small picture: its top-left cell is the grid's top-left corner, (−h, h).
-    units = live["units"]
-    plane = units["layout"]["meta"][0]["plane"]
-    corner = np.array([[plane[0], plane[1]]])
-    out = decode(units["data"][-1]["z"])
-    cells = units["layout"]["meta"][0]["grid"]
-    top_left = out.reshape(-1, cells)[0, 0]
-    expected = forward_by_hand(run.network, by_hand(corner, CIRCLES.features))[-1][0, 0]
-    np.testing.assert_allclose(top_left, expected, rtol=1e-6)
+    corners = np.array([[-half, half], [half, half], [-half, -half], [half, -half]])
+    outputs = forward_by_hand(run.network, by_hand(corners, CIRCLES.features))
+    table = raster.colour_table()
+
+    def near(pixel, value):  # the table's colour for the value, one step either way
+        i = round(float(np.clip(value, 0, 1)) * (len(table) - 1))
+        return any(np.array_equal(pixel, table[j]) for j in range(max(i - 1, 0), i + 2))
+
+    # The plane's corners (top-left is (−h, h)) are coloured by ŷ there.
+    boundary = pictures["boundary"]
+    end = boundary.shape[0] - 1
+    spots = ((0, 0), (0, end), (end, 0), (end, end))
+    for (r, c), y_hat in zip(spots, outputs[-1][:, 0], strict=True):
+        assert near(boundary[r, c], y_hat)
+    # The output unit's picture (the last column, centred) has the same corners.
+    units = pictures["units"]
+    tile, gap, column_gap = 48, 8, 28  # units_pixels' defaults
+    tallest = max(run.network.sizes[1:])
+    top = (tallest - 1) * (tile + gap) // 2
+    left = (run.network.n_layers - 1) * (tile + column_gap)
+    assert near(units[top, left], outputs[-1][0, 0])
+    assert near(units[top + tile - 1, left + tile - 1], outputs[-1][3, 0])
 
 
 # --- the page ----------------------------------------------------------------------------

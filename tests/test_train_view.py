@@ -535,7 +535,7 @@ def test_changing_a_weight_by_hand_redraws_every_picture_downstream(at):
     old = next(v for k, v in before.items() if k.startswith("What every unit"))
     # The hidden pictures are upstream of the weight; the output's picture changes.
     assert units["data"][0]["z"] == old["data"][0]["z"]
-    assert units["data"][-1]["z"] != old["data"][-1]["z"]
+    assert units["data"][-2]["z"] != old["data"][-2]["z"]  # the output (the labels last)
     # A value out of range is refused with a message, the weight kept.
     value_box = [n for n in at.number_input if n.key.startswith("train_edit_value_8_")]
     value_box[0].set_value(5000.0).run()

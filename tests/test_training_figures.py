@@ -13,7 +13,7 @@ from backprop_viz.data.admissions import AdmissionsSource, synthetic_admissions
 from backprop_viz.figures.boundary import GRID, LEVELS, boundary_figure
 from backprop_viz.figures.curves import MAX_CURVE_POINTS
 from backprop_viz.figures.loss_curves import loss_figure
-from backprop_viz.figures.style import frame_name, typed_array
+from backprop_viz.figures.style import NEGATIVE, POSITIVE, frame_name, typed_array
 from backprop_viz.figures.training import training_figures
 from backprop_viz.figures.weights_history import PER_PARAMETER_LINES, parameter_names
 from backprop_viz.trainer import (
@@ -25,6 +25,7 @@ from backprop_viz.trainer import (
     frame_checkpoints,
     start_run,
 )
+from backprop_viz.trainer.units import plane_half_width
 
 MB = 1024 * 1024
 DTYPES = {"f8": "<f8", "f4": "<f4", "i4": "<i4", "u1": "u1"}
@@ -221,6 +222,11 @@ def by_hand(run, point):
     return out
 
 
+def heatmaps(figure):
+    """The units figure's heatmaps, one per layer (its last trace holds the labels)."""
+    return [t for t in figure["data"] if t["type"] == "heatmap"]
+
+
 def pictures(figure):
     """Every unit's picture, layer by layer, cut out of the figure's one heatmap per layer
     (pictures stacked top down, each flipped so that x₂ grows upwards), and the grid."""
@@ -230,7 +236,7 @@ def pictures(figure):
     grid = meta["grid"]
     axis = np.linspace(*meta["plane"], grid)
     out = []
-    for trace in figure["data"]:
+    for trace in heatmaps(figure):
         z = decode(trace["z"])
         units = int(decode(trace["customdata"]).max())
         out.append([z[r : r + grid][::-1] for r in picture_rows(units, grid)])
@@ -248,7 +254,7 @@ def test_every_units_picture_is_that_units_output_at_each_grid_point(spirals):
         expected = np.concatenate(by_hand(run, [axis[col], axis[row]]))
         got = [p[row, col] for p in flat]
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
-    traces = figure["data"]
+    traces = heatmaps(figure)
     # Hover names the layer and the unit; the output is on the boundary's 0..1 scale.
     assert "hidden 1, unit %{customdata}" in traces[0]["hovertemplate"]
     assert "%{z:.4f}" in traces[0]["hovertemplate"]
@@ -263,7 +269,7 @@ def test_every_units_picture_is_that_units_output_at_each_grid_point(spirals):
 def test_unit_pictures_are_laid_out_like_the_network(spirals):
     run, data = spirals
     figure = training_figures(run, data)["units"]
-    traces = figure["data"]
+    traces = heatmaps(figure)
     assert len(traces) == 3  # one heatmap per layer, however many units
     xs = [t["x0"] for t in traces]
     assert xs == sorted(xs) and len(set(xs)) == 3  # layers left to right
@@ -272,7 +278,7 @@ def test_unit_pictures_are_laid_out_like_the_network(spirals):
     first = decode(traces[0]["z"]).shape[0]
     out_mid = traces[2]["y0"] + (grid - 1) / 2
     assert abs(out_mid - (first - 1) / 2) <= 1
-    labels = [a["text"] for a in figure["layout"]["annotations"]]
+    labels = list(figure["data"][-1]["text"])  # one text trace, over the pictures
     assert labels[0] == "hidden 1" and "a¹₁" in labels and "a²₈" in labels and "ŷ₁" in labels
     assert figure["layout"]["yaxis"]["range"][0] > figure["layout"]["yaxis"]["range"][1]
 
@@ -299,17 +305,58 @@ def test_live_figures_are_still_and_small(spirals):
     run, data = spirals
     assert set(still_figures(run, data)) == {"loss", "accuracy", "network", "boundary", "units"}
     figures = live_figures(run, data)
-    assert set(figures) == {"curves", "boundary", "units"}  # few charts to draw
+    assert set(figures) == {"curves"}  # one chart to draw; the pictures come as pixels
     for name, figure in figures.items():
         assert "frames" not in figure, name
         assert "sliders" not in figure["layout"] and "updatemenus" not in figure["layout"]
+        # Cheap to redraw: fixed margins, no legend, no colour bar.
+        assert figure["layout"]["margin"]["autoexpand"] is False, name
+        assert figure["layout"]["showlegend"] is False, name
+        assert not any(t.get("showscale") for t in figure["data"]), name
         go.Figure(figure)
+    # The colours the legend would name are in the curves' title.
+    assert "training</span>" in figures["curves"]["layout"]["title"]["text"]
     total = sum(len(pio.to_json(f, validate=False)) for f in figures.values())
-    assert total < 200 * 1024, total
-    # The boundary is the network now: its one heatmap is the output after the last epoch.
-    z = decode(figures["boundary"]["data"][0]["z"])
-    full = decode(training_figures(run, data)["boundary"]["data"][0]["z"])
-    np.testing.assert_array_equal(z, full)
+    assert total < 50 * 1024, total
+
+
+def test_live_pictures_are_the_boundary_and_every_unit_as_pixels(spirals):
+    from backprop_viz.figures import raster
+    from backprop_viz.figures.training import live_pictures
+
+    run, data = spirals
+    pictures = live_pictures(run, data)
+    boundary, units = pictures["boundary"], pictures["units"]
+    assert boundary.dtype == units.dtype == np.uint8
+    assert boundary.shape == (360, 360, 3)
+    # The plane is the Plotly figure's heatmap, in the same palette: each grid node's
+    # pixel (away from the points) the colour for its level there.
+    half = plane_half_width(data.points_train, data.points_test)
+    xy = data.points_train
+    cols = np.round((xy[:, 0] + half) * 359 / (2 * half)).astype(int)
+    rows = np.round((half - xy[:, 1]) * 359 / (2 * half)).astype(int)
+    hidden = live_pictures(run, data, show_test=False)["boundary"]
+    heat = decode(training_figures(run, data)["boundary"]["data"][0]["z"])  # 0..LEVELS
+    table = raster.colour_table()
+    nodes = np.round(np.linspace(0, 359, GRID)).astype(int)
+    r, c = np.meshgrid(nodes[::-1], nodes, indexing="ij")  # the top row is the largest x₂
+    far = np.min(np.hypot(r[..., None] - rows, c[..., None] - cols), axis=-1) > 6
+    got = hidden[r, c][far].astype(int)
+    want = table[np.round(heat / LEVELS * 255).astype(int)][far].astype(int)
+    assert far.sum() > 0.5 * far.size
+    # A node's pixel lies up to 0.08 cells off the node: a few steps off where ŷ is steep.
+    off = np.abs(got - want).max(axis=1)
+    assert np.mean(off <= 6) > 0.9 and np.median(off) == 0  # turned or shifted: ~50%
+    # 8 + 8 + 1 pictures of 48 px, 8 px apart: the tallest column is 8 · 48 + 7 · 8 high.
+    assert units.shape == (8 * 48 + 7 * 8, 3 * 48 + 2 * 28, 3)
+    # Each training point is drawn in its class's colour at its place.
+    colours = np.array([raster.rgb(NEGATIVE), raster.rgb(POSITIVE)])[data.labels().astype(int)]
+    # A later point may cover an earlier one's centre.
+    assert np.mean(np.all(boundary[rows, cols] == colours, axis=1)) > 0.8
+    # Test points are ringed in near-black, and only when shown.
+    dark = np.array(raster.RING_TEST)
+    assert np.all(boundary == dark, axis=-1).any()
+    assert not np.all(hidden == dark, axis=-1).any()
 
 
 def test_a_changed_weight_changes_every_picture_downstream_and_none_upstream(spirals):
@@ -327,26 +374,11 @@ def test_a_changed_weight_changes_every_picture_downstream_and_none_upstream(spi
     assert run.network.weights[1][2, 5] != 3.0  # the run itself is untouched
 
 
-def test_live_boundary_draws_fewer_points_evenly_picked(spirals):
-    from backprop_viz.figures.training import live_figures
-    from backprop_viz.limits import MAX_LIVE_SHOWN_POINTS
-
-    run, data = spirals
-    points = live_figures(run, data)["boundary"]["data"][1:]
-    drawn = {t["name"]: decode(t["x"]).size for t in points}
-    train = sum(v for k, v in drawn.items() if "training" in k)
-    test = sum(v for k, v in drawn.items() if "test" in k)
-    assert train == min(len(data.y_train), MAX_LIVE_SHOWN_POINTS) < len(data.y_train)
-    assert test == min(len(data.y_test), MAX_LIVE_SHOWN_POINTS)
-    # Evenly picked from the split, so both classes stay in view.
-    assert all(n > 0.3 * MAX_LIVE_SHOWN_POINTS for k, n in drawn.items() if "training" in k)
-
-
 def test_discretized_boundary_is_the_predicted_class_and_test_points_can_be_hidden(xor):
     from backprop_viz.figures.training import boundary_view
 
     run, data = xor
-    figure = boundary_view(run, data, live=False, discrete=True, show_test=False)
+    figure = boundary_view(run, data, discrete=True, show_test=False)
     heat = figure["data"][0]
     z = decode(heat["z"])
     axis = decode(heat["x"])

@@ -17,13 +17,15 @@ import numpy as np
 
 from ..core.network import Network
 from ..explain.notation import layer_titles, unit_names
-from ..limits import MAX_LIVE_SHOWN_POINTS, MAX_SHOWN_POINTS
+from ..limits import LIVE_PICTURE_PX, MAX_SHOWN_POINTS
 from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
 from ..trainer.units import plane_half_width, unit_outputs
+from . import raster
 from .accuracy import accuracy_figure
-from .boundary import boundary_figure
+from .boundary import CLASS_COLOURS, GRID, boundary_figure, grid_outputs, tint
 from .curves import live_curves_figure
 from .loss_curves import loss_figure
+from .style import NEGATIVE, POSITIVE, TEST, TRAIN
 from .units import unit_grid_size, units_figure, value_range
 from .weights import weights_figure
 from .weights_history import weights_history_figure
@@ -73,9 +75,10 @@ def _boundary(
     )
 
 
-def unit_pictures(network: Network, data: Dataset, title: str | None = None) -> dict[str, Any]:
-    """Every hidden unit's and the output's picture over the plane of 2-D `data` (one per
-    class for a softmax output), its points mapped through the data's input features."""
+def _unit_layers(
+    network: Network, data: Dataset
+) -> tuple[list[Array], list[tuple[float, float]], Array, Array]:
+    """Every layer's unit outputs over the plane, their colour ranges, the plane's axis."""
     sizes = network.sizes
     grid = unit_grid_size(sum(sizes[1:]))
     half = plane_half_width(*_points(data))
@@ -86,9 +89,16 @@ def unit_pictures(network: Network, data: Dataset, title: str | None = None) -> 
         value_range(f.name, values, output=i == last)
         for i, (f, values) in enumerate(zip(network.activations, layers, strict=True))
     ]
-    names = unit_names(sizes)[1:]
+    return layers, ranges, axis, np.asarray(sizes)
+
+
+def unit_pictures(network: Network, data: Dataset, title: str | None = None) -> dict[str, Any]:
+    """Every hidden unit's and the output's picture over the plane of 2-D `data` (one per
+    class for a softmax output), its points mapped through the data's input features."""
+    layers, ranges, axis, sizes = _unit_layers(network, data)
+    names = unit_names(tuple(int(s) for s in sizes))[1:]
     if data.task == "classes":
-        names[-1] = [f"class {c}" for c in range(sizes[-1])]
+        names[-1] = [f"class {c}" for c in range(int(sizes[-1]))]
     titles = layer_titles(network.n_layers)[1:]
     kwargs = {} if title is None else {"title": title}
     return units_figure(axis, layers, names, ranges, titles, **kwargs)
@@ -143,9 +153,10 @@ def _without_accuracy(figures: dict[str, dict[str, Any]], data: Dataset) -> dict
 
 
 def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
-    """The figures of a run training live, still (no frames) and few, since every chart
-    the browser draws costs: the loss and accuracy so far in one chart ("curves") and, for
-    2-D data, the decision boundary and every unit's picture now; otherwise the network."""
+    """The Plotly figures of a run training live, still (no frames), lean and few, since
+    every chart the browser draws costs: the loss and accuracy so far in one chart
+    ("curves") and, for data that is not 2-D, the network. For 2-D data the decision
+    boundary and every unit's picture come as pixels, from `live_pictures`."""
     scored = data.task != "regression"  # a regression's accuracy means nothing
     none = np.zeros(0)
     figures = {
@@ -157,18 +168,77 @@ def live_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
             run.network.loss.report_label,
         )
     }
-    if data.is_2d:
-        # The network now (possibly a weight changed by hand), not the last checkpoint.
-        now = Checkpoint(run.epochs_run, run.network.weights, run.network.biases)
-        figures["boundary"] = _boundary(run.network, [now], data, max_points=MAX_LIVE_SHOWN_POINTS)
-        figures["units"] = unit_pictures(
-            run.network, data, f"What every unit computes after {run.epochs_run:,} epochs"
-        )
-    else:
+    if not data.is_2d:
         figures["network"] = _network(
             run.network, data, f"The network after {run.epochs_run:,} epochs"
         )
-    return drawn_once(figures, run.epochs_run)
+    return drawn_once({name: lean(figure) for name, figure in figures.items()}, run.epochs_run)
+
+
+def live_pictures(
+    run: Run, data: Dataset, discrete: bool = False, show_test: bool = True
+) -> dict[str, Array]:
+    """For 2-D data while a run trains live, as RGB pixel arrays (see `raster`): the plane
+    coloured as the decision boundary colours it ("boundary", with the data points; the
+    class predicted for `discrete` or several classes) and every unit's picture laid out
+    like the network ("units")."""
+    network = run.network
+    half = plane_half_width(*_points(data))
+    axis = np.linspace(-half, half, GRID)
+    now = Checkpoint(run.epochs_run, network.weights, network.biases)
+    outputs = grid_outputs(network, [now], axis, axis, data.features)[0].astype(float)
+    size = LIVE_PICTURE_PX
+    labels_train, labels_test = data.labels(), data.labels(test=True)
+    if data.task == "classes":
+        k = outputs.shape[-1]
+        tints = np.array([raster.rgb(tint(c)) for c in CLASS_COLOURS[:k]], dtype=np.uint8)
+        picture = tints[raster.nearest(np.argmax(np.nan_to_num(outputs, nan=-np.inf), -1), size)]
+        palette = np.array([raster.rgb(c) for c in CLASS_COLOURS[:k]], dtype=np.uint8)
+        colour = lambda labels: palette[labels.astype(np.intp)]  # noqa: E731
+    elif data.task == "regression":
+        peak = target_peak(data)
+        table = raster.colour_table()
+        picture = raster.shade(raster.enlarge((outputs[..., 0] + peak) / (2 * peak), size), table)
+        targets = raster.colour_table([[0.0, NEGATIVE], [0.5, "#F7F7F7"], [1.0, POSITIVE]])
+        colour = lambda labels: raster.shade((labels + peak) / (2 * peak), targets)  # noqa: E731
+    else:
+        out = outputs[..., 0]
+        values = (out > 0.5).astype(float) if discrete else out
+        resample = raster.nearest if discrete else raster.enlarge
+        picture = raster.shade(resample(values, size), raster.colour_table())
+        palette = np.array([raster.rgb(NEGATIVE), raster.rgb(POSITIVE)], dtype=np.uint8)
+        colour = lambda labels: palette[labels.astype(np.intp)]  # noqa: E731
+    p_train, p_test = _points(data)
+    points = [(p_train, colour(np.asarray(labels_train)), False)]
+    if show_test:
+        points.append((p_test, colour(np.asarray(labels_test)), True))
+    boundary = raster.plane_pixels(picture, half, points)
+    layers, ranges, _, _ = _unit_layers(network, data)
+    return {"boundary": boundary, "units": raster.units_pixels(layers, ranges)}
+
+
+def lean(figure: dict[str, Any]) -> dict[str, Any]:
+    """A figure the browser redraws cheaply several times a second: fixed margins (Plotly's
+    automatic ones measure every label and may draw the figure twice), no legend and no
+    colour bar (both measured on every redraw; they come back when the run stops), fewer
+    ticks. The
+    curves' title names the colours instead."""
+    layout = figure["layout"]
+    layout["margin"] = {**layout.get("margin", {}), "autoexpand": False}
+    layout["showlegend"] = False
+    for trace in figure["data"]:
+        if trace.get("type") == "heatmap":
+            trace["showscale"] = False
+    for name in ("xaxis", "yaxis", "yaxis2"):
+        if name in layout:  # fewer tick labels to place and measure
+            layout[name]["nticks"] = 5
+    title = layout.get("title", {})
+    if title.get("text", "").endswith(" per epoch"):
+        title["text"] += (
+            f" (<span style='color:{TRAIN}'>training</span>, "
+            f"<span style='color:{TEST}'>test</span>)"
+        )
+    return figure
 
 
 def still_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
@@ -190,18 +260,16 @@ def still_figures(run: Run, data: Dataset) -> dict[str, dict[str, Any]]:
     return drawn_once(_without_accuracy(figures, data), run.epochs_run)
 
 
-def boundary_view(
-    run: Run, data: Dataset, live: bool, discrete: bool, show_test: bool
-) -> dict[str, Any]:
+def boundary_view(run: Run, data: Dataset, discrete: bool, show_test: bool) -> dict[str, Any]:
     """The decision boundary of a run as the page's toggles ask: the class predicted
-    rather than ŷ (`discrete`), with or without the test points; still while live, with
-    the replay's frames otherwise."""
-    if live:
-        now = Checkpoint(run.epochs_run, run.network.weights, run.network.biases)
-        frames, most = [now], MAX_LIVE_SHOWN_POINTS
-    else:
-        frames, most = list(frame_checkpoints(run)), MAX_SHOWN_POINTS
+    rather than ŷ (`discrete`), with or without the test points, with the replay's frames
+    (while live the page shows `live_pictures` instead)."""
     figure = _boundary(
-        run.network, frames, data, max_points=most, discrete=discrete, show_test=show_test
+        run.network,
+        list(frame_checkpoints(run)),
+        data,
+        max_points=MAX_SHOWN_POINTS,
+        discrete=discrete,
+        show_test=show_test,
     )
     return drawn_once({"boundary": figure}, run.epochs_run)["boundary"]

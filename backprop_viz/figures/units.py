@@ -85,7 +85,7 @@ def units_figure(
     sizes = [int(values.shape[0]) for values in layers]
     rows = max(sizes)
     data: list[dict[str, Any]] = []
-    annotations = []
+    labels: list[tuple[str, float, float, str]] = []  # (text, x, y, position)
     for c, (values, (low, high)) in enumerate(zip(layers, ranges, strict=True)):
         n = sizes[c]
         z = np.full((n * cell - gap, grid), np.nan, dtype=np.float32)
@@ -117,11 +117,12 @@ def units_figure(
                 ),
             }
         )
-        annotations.append(_label(titles[c], c * column + (grid - 1) / 2, -0.5, "bottom"))
+        labels.append((titles[c], c * column + (grid - 1) / 2, -0.5, "top center"))
         for j, start in enumerate(picture_rows(n, grid)):
-            annotations.append(
-                _label(names[c][j], c * column - 0.5, top + start + (grid - 1) / 2, "middle")
+            labels.append(
+                (names[c][j], c * column - 0.5, top + start + (grid - 1) / 2, "middle left")
             )
+    data.append(_labels(labels))
     width = (len(sizes) - 1) * column + grid
     height = rows * cell - gap
     layout = {
@@ -139,7 +140,6 @@ def units_figure(
             "scaleanchor": "x",
             "constrain": "domain",
         },
-        "annotations": annotations,
         # Where the pictures lie in the plane (x₁ and x₂ from..to, cells per side). In a
         # list: Plotly compares a list's items under a data revision, a dict always differs.
         "meta": [{"plane": [float(axis[0]), float(axis[-1])], "grid": grid}],
@@ -147,17 +147,20 @@ def units_figure(
     return {"data": data, "layout": layout}
 
 
-def _label(text: str, x: float, y: float, anchor: str) -> dict[str, Any]:
-    """A name beside a picture (right-aligned, left of it) or a layer's title above."""
-    side = {"xanchor": "right"} if anchor == "middle" else {}
+def _labels(labels: list[tuple[str, float, float, str]]) -> dict[str, Any]:
+    """The layers' titles above their pictures and each unit's name left of its picture,
+    as one text trace (Plotly measures every annotation on each redraw; a trace's text it
+    only places)."""
+    text, x, y, position = zip(*labels, strict=True)
     return {
-        "text": text,
-        "x": x,
-        "y": y,
-        "xref": "x",
-        "yref": "y",
-        "yanchor": anchor,
-        **side,
-        "showarrow": False,
-        "font": {"size": 11, "color": "#444"},
+        "type": "scatter",
+        "mode": "text",
+        "name": "labels",
+        "x": list(x),
+        "y": list(y),
+        "text": list(text),
+        "textposition": list(position),
+        "textfont": {"size": 11, "color": "#444"},
+        "hoverinfo": "skip",
+        "cliponaxis": False,
     }

@@ -1,11 +1,16 @@
-"""Hands prebuilt Plotly figure dicts to Streamlit without re-validating them."""
+"""Hands prebuilt Plotly figure dicts to Streamlit without re-validating them, and pixel
+pictures as images carried in the page's own messages."""
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from PIL import Image
 
 
 class _PrebuiltFigure(go.Figure):
@@ -45,3 +50,18 @@ def show_figure(spec: dict[str, Any], key: str, **kwargs: Any) -> None:
         },
         **kwargs,
     )
+
+
+def png_address(pixels: np.ndarray) -> str:
+    """An RGB pixel array as a `data:` address holding its PNG (fast compression: a live
+    picture is sent a few times a second and never stored)."""
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def show_picture(pixels: np.ndarray, caption: str) -> None:
+    """Draw an RGB pixel array, lossless, inside the page's message rather than as a file
+    Streamlit serves: a picture redrawn several times a second would otherwise be dropped
+    by the server at the next redraw, sometimes before the browser has fetched it."""
+    st.image(png_address(pixels), caption=caption)

@@ -192,15 +192,22 @@ def test_train_live_on_spirals_learns_before_your_eyes_and_pauses(
                                            && a !== '—' && parseFloat(a) >= 0.95)""",
         timeout=WAIT_MS,
     )
-    # Every hidden unit and the output have their picture: one heatmap per layer (the
-    # pictures of its units stacked), each picture named: 8 + 8 + 1, under 3 titles.
-    units = page.locator(".st-key-train_chart_units")
-    expect(units.locator(".heatmaplayer image")).to_have_count(3, timeout=WAIT_MS)
-    expect(units.locator(".annotation-text")).to_have_count(3 + 17, timeout=WAIT_MS)
+    # Live, the decision boundary and every unit's picture are images, loaded and drawn:
+    # 360 px square, and the 8 + 8 + 1 pictures in three columns.
+    images = page.locator("[data-testid=stImage] img")
+    expect(images).to_have_count(2, timeout=WAIT_MS)
+    sizes = images.evaluate_all("els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+    assert sizes == [[360, 360], [3 * 48 + 2 * 28, 8 * 48 + 7 * 8]], sizes
 
     page.get_by_role("button", name="❚❚ Pause").click()
     expect(page.get_by_role("button", name="▶ Train live")).to_be_visible(timeout=WAIT_MS)
     wait_idle(page, WAIT_MS)
+    # Paused, they are charts again, with hover: one heatmap per layer (the pictures of
+    # its units stacked), each picture named: 8 + 8 + 1, under 3 titles.
+    units = page.locator(".st-key-train_chart_units")
+    expect(units.locator(".heatmaplayer image")).to_have_count(3, timeout=WAIT_MS)
+    expect(units.locator(".textpoint")).to_have_count(3 + 17, timeout=WAIT_MS)
+    expect(images).to_have_count(0)
     paused = epochs_shown(page)
     assert paused < 8000
     page.wait_for_timeout(1500)  # several live intervals: nothing more may train
@@ -238,7 +245,7 @@ def test_clicking_an_edge_picks_its_weight_and_changing_it_redraws_the_output_pi
     wait_idle(page, WAIT_MS)
     units = page.locator(".st-key-train_chart_units .js-plotly-plot")
     hidden_z = "el => JSON.stringify(el._fullData[0].z)"
-    output_z = "el => JSON.stringify(el._fullData[el._fullData.length - 1].z)"
+    output_z = "el => JSON.stringify(el._fullData[el._fullData.length - 2].z)"  # labels last
     before_out = units.evaluate(output_z)
     before_hidden = units.evaluate(hidden_z)
     value = page.locator("[class*=st-key-train_edit_value_9_] input")

@@ -20,8 +20,9 @@ from .state import TrainViewState, set_run, stop_live
 PROGRESS_AFTER_S = 0.3  # a bar appears once work has taken this long
 RUNS_KEPT = 24  # runs (with their figures) kept, shared by all sessions
 # While live, these charts are redrawn every `every` updates (at update numbers of the
-# given phase, so that the heavy ones take turns); the curves and metrics every update.
-REDRAW_EVERY = {"boundary": (2, 0), "units": (2, 1), "network": (2, 0)}
+# given phase, so that they take turns); the metrics and the pictures (pixels, cheap for
+# the browser) every update.
+REDRAW_EVERY = {"curves": (2, 0), "network": (2, 1)}
 
 
 @st.cache_resource(max_entries=RUNS_KEPT, show_spinner=False)

@@ -13,7 +13,7 @@ import streamlit as st
 from ...errors import BackpropVizError
 from ...explain.notation import fmt
 from ...figures.edges import N_EDGE_TRACES, edge_list, node_positions
-from ...figures.training import boundary_view, still_figures
+from ...figures.training import boundary_view, live_pictures, still_figures
 from ...figures.weights_history import parameter_names
 from ...limits import (
     STEP_MAX_ABS_WEIGHT,
@@ -26,7 +26,7 @@ from ...trainer import LESSON_SPEC, Run, TrainSpec
 from ...trainer.export import history_csv, network_config
 from ...trainer.runs import accuracies, with_weight
 from .. import plain
-from ..charts import show_figure
+from ..charts import show_figure, show_picture
 from .state import TrainViewState, get_state
 
 
@@ -124,11 +124,17 @@ def _boundary_toggles(state: TrainViewState, figures: dict[str, dict[str, Any]])
         discrete = c1.toggle("Discretize output", key="train_discrete", help="Colour by class.")
         c1 = c2
     show_test = c1.toggle("Show test data", value=True, key="train_show_test")
+    if state.live and run is not None and data is not None and data.is_2d:
+        # Live: pixels, redrawn by the browser in milliseconds (a chart takes 50-200 ms).
+        key = (run, run.epochs_run, discrete, show_test)
+        if state.live_view is None or state.live_view[0] != key:
+            state.live_view = (key, live_pictures(run, data, discrete, show_test))
+        return {**figures, **state.live_view[1]}
     if (not discrete and show_test) or run is None or data is None:
         return figures
-    key = (run, run.epochs_run, state.live, discrete, show_test)  # the run itself: eq is identity
+    key = (run, run.epochs_run, discrete, show_test)  # the run itself: eq is identity
     if state.boundary_view is None or state.boundary_view[0] != key:
-        figure = boundary_view(run, data, state.live, discrete, show_test)
+        figure = boundary_view(run, data, discrete, show_test)
         state.boundary_view = (key, figure)
     return {**figures, "boundary": state.boundary_view[1]}
 
@@ -141,12 +147,25 @@ def _live_charts(figures: dict[str, dict[str, Any]]) -> None:
         show_figure(figures["curves"], key="train_chart_curves")
     with c2:
         if "boundary" in figures:
-            show_figure(figures["boundary"], key="train_chart_boundary")
+            show_picture(figures["boundary"], _LIVE_BOUNDARY)
         elif "network" in figures:
             show_figure(figures["network"], key="train_chart_network")
     if "units" in figures:
-        show_figure(figures["units"], key="train_chart_units")
-        st.caption("The network diagram and the weights over the epochs return with Pause.")
+        show_picture(figures["units"], _LIVE_UNITS)
+        st.caption(
+            "The network diagram, the weights over the epochs and the charts' hover values "
+            "return with Pause."
+        )
+
+
+_LIVE_BOUNDARY = (
+    "The decision boundary now: the network's output over the plane (white: the boundary), "
+    "training points as dots, test points as diamonds."
+)
+_LIVE_UNITS = (
+    "What every unit computes now: one column per layer (hidden 1, hidden 2, …, the "
+    "output on the right), its units top to bottom as in the network diagram."
+)
 
 
 def _charts(figures: dict[str, dict[str, Any]], live: bool) -> None:
@@ -391,7 +410,8 @@ def results(state: TrainViewState, spec: TrainSpec, data_key: Hashable) -> None:
     _metrics(run)
     if state.edited:
         st.caption(state.edited)
-    if "boundary" in figures:
+    live_2d = state.live and state.run_data is not None and state.run_data.is_2d
+    if "boundary" in figures or live_2d:
         figures = _boundary_toggles(state, figures)
     _charts(figures, state.live)
     if not state.live and state.run_data is not None and same_data:

@@ -52,6 +52,7 @@ class TrainViewState:
     edited: str | None = None  # the last weight changed by hand, in words
     run_token: int = 0  # moves on with every run shown, so the weight box re-reads it
     boundary_view: tuple[Any, dict[str, Any]] | None = None  # (toggles and run, figure)
+    live_view: tuple[Any, dict[str, Any]] | None = None  # (toggles and run, live pictures)
     export_view: tuple[Any, str | None] | None = None  # (run and network, configuration)
     export_problem: str | None = None  # why the network shown cannot be exported
 
