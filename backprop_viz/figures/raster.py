@@ -46,15 +46,16 @@ def shade(values: Array, table: Array) -> Array:
 
 
 def enlarge(values: Array, size: int) -> Array:
-    """A square grid of values resampled to size × size by bilinear interpolation (the
-    corners stay on the grid's corners), as the Plotly heatmap's smoothing draws it."""
-    n = values.shape[0]
+    """A square grid of values (..., n, n) resampled to (..., size, size) by bilinear
+    interpolation (the corners stay on the grid's corners), as the Plotly heatmap's
+    smoothing draws it."""
+    n = values.shape[-1]
     at = np.linspace(0.0, n - 1, size)
     low = np.minimum(at.astype(np.intp), n - 2) if n > 1 else np.zeros(size, dtype=np.intp)
     frac = at - low if n > 1 else np.zeros(size)
     high = np.minimum(low + 1, n - 1)
-    rows = values[low] * (1 - frac)[:, None] + values[high] * frac[:, None]
-    return rows[:, low] * (1 - frac) + rows[:, high] * frac
+    rows = values[..., low, :] * (1 - frac)[:, None] + values[..., high, :] * frac[:, None]
+    return rows[..., low] * (1 - frac) + rows[..., high] * frac
 
 
 def nearest(values: Array, size: int) -> Array:
@@ -138,8 +139,9 @@ def units_pixels(
         top = (tallest - n) * (tile + gap) // 2
         left = c * (tile + column_gap)
         span = (high - low) or 1.0
+        # All of a layer's pictures at once, each turned so that x₂ grows upwards.
+        tiles = shade(enlarge((np.asarray(values, dtype=float) - low) / span, tile), table)
         for j in range(n):
-            cells = enlarge((np.asarray(values[j], dtype=float) - low) / span, tile)
             y = top + j * (tile + gap)
-            image[y : y + tile, left : left + tile] = shade(cells, table)[::-1]
+            image[y : y + tile, left : left + tile] = tiles[j, ::-1]
     return image
