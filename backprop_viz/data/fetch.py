@@ -151,7 +151,9 @@ def download(url: str, timeout: float = MAX_FETCH_SECONDS) -> bytes:
                     "limit for the admissions file, so it was not downloaded."
                 )
             body = bytearray()
-            while chunk := response.read(_CHUNK):
+            # read1: whatever has arrived, so that a trickling body meets the deadline
+            # (read(n) waits for n bytes, which a byte every 50 ms takes minutes to fill).
+            while chunk := response.read1(_CHUNK):
                 body += chunk
                 # And while reading, for a server that does not say or says wrong.
                 if len(body) > MAX_FETCH_BYTES:
