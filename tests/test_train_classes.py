@@ -191,3 +191,15 @@ def test_show_test_data_off_leaves_the_test_points_out_and_the_plane_as_it_is(bl
             assert len(decode(a["x"])) > 0 and len(decode(b["x"])) == 0
         else:
             assert a["x"] == b["x"]
+
+
+def test_live_captions_say_what_the_pictures_show(blobs3):
+    from backprop_viz.explain.notation import layer_titles
+    from backprop_viz.figures.training import live_captions
+
+    run, data = blobs3
+    captions = live_captions(run, data)
+    assert captions["boundary"].startswith("Decision boundary: the class predicted")
+    layers = " · ".join(layer_titles(run.network.n_layers)[1:])
+    assert f"({layers})" in captions["units"]
+    assert f"after {run.epochs_run:,} epochs" in captions["units"]

@@ -386,6 +386,13 @@ def test_train_live_advances_a_chunk_per_rerun_from_epoch_0(at):
     assert seen == sorted(seen) and len(set(seen)) == 4, seen
     # Live figures are still: no frames to download on every chunk.
     assert all("frames" not in c for c in charts(at))
+    # The boundary and the unit pictures are PNG images in the page's message, captioned
+    # with what they show and after how many epochs.
+    images = [i for block in at.get("image") for i in block.proto.imgs]
+    assert len(images) == 2 and all(i.url.startswith("data:image/png;base64,") for i in images)
+    shown = f"after {seen[-1]:,} epochs"
+    assert "ŷ = 0.5" in images[0].caption and shown in images[0].caption
+    assert "(hidden 1 · hidden 2 · output)" in images[1].caption and shown in images[1].caption
     assert at.button(key="train_button_pause")
     assert at.button(key="train_button_more").disabled
 

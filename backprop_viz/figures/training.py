@@ -23,6 +23,7 @@ from ..trainer.units import plane_half_width, unit_outputs
 from . import raster
 from .accuracy import accuracy_figure
 from .boundary import CLASS_COLOURS, GRID, boundary_figure, grid_outputs, tint
+from .boundary import TITLES as BOUNDARY_TITLES
 from .curves import live_curves_figure
 from .loss_curves import loss_figure
 from .style import NEGATIVE, POSITIVE, TEST, TRAIN
@@ -215,6 +216,18 @@ def live_pictures(
     boundary = raster.plane_pixels(picture, half, points)
     layers, ranges, _, _ = _unit_layers(network, data)
     return {"boundary": boundary, "units": raster.units_pixels(layers, ranges)}
+
+
+def live_captions(run: Run, data: Dataset) -> dict[str, str]:
+    """What the live pictures show, in words (an image has no title or legend)."""
+    n = f"{run.epochs_run:,}"
+    layers = " · ".join(layer_titles(run.network.n_layers)[1:])
+    return {
+        "boundary": f"{BOUNDARY_TITLES[data.task]}, after {n} epochs. Training points are "
+        "dots, test points diamonds.",
+        "units": f"What every unit computes after {n} epochs: one column per layer "
+        f"({layers}), its units top to bottom as in the network diagram.",
+    }
 
 
 def lean(figure: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import streamlit as st
 from ...errors import BackpropVizError
 from ...explain.notation import fmt
 from ...figures.edges import N_EDGE_TRACES, edge_list, node_positions
-from ...figures.training import boundary_view, live_pictures, still_figures
+from ...figures.training import boundary_view, live_captions, live_pictures, still_figures
 from ...figures.weights_history import parameter_names
 from ...limits import (
     STEP_MAX_ABS_WEIGHT,
@@ -128,7 +128,8 @@ def _boundary_toggles(state: TrainViewState, figures: dict[str, dict[str, Any]])
         # Live: pixels, redrawn by the browser in milliseconds (a chart takes 50-200 ms).
         key = (run, run.epochs_run, discrete, show_test)
         if state.live_view is None or state.live_view[0] != key:
-            state.live_view = (key, live_pictures(run, data, discrete, show_test))
+            pictures = live_pictures(run, data, discrete, show_test)
+            state.live_view = (key, {**pictures, "captions": live_captions(run, data)})
         return {**figures, **state.live_view[1]}
     if (not discrete and show_test) or run is None or data is None:
         return figures
@@ -140,32 +141,22 @@ def _boundary_toggles(state: TrainViewState, figures: dict[str, dict[str, Any]])
 
 
 def _live_charts(figures: dict[str, dict[str, Any]]) -> None:
-    """While live, few charts: the curves beside the boundary (2-D data) or the network,
-    then every unit's picture; the rest comes back with Pause."""
+    """While live, few charts: the curves beside the boundary (2-D data, an image) or the
+    network, then every unit's picture (an image); the rest comes back with Pause."""
     c1, c2 = st.columns(2)
     with c1:
         show_figure(figures["curves"], key="train_chart_curves")
     with c2:
         if "boundary" in figures:
-            show_picture(figures["boundary"], _LIVE_BOUNDARY)
+            show_picture(figures["boundary"], figures["captions"]["boundary"])
         elif "network" in figures:
             show_figure(figures["network"], key="train_chart_network")
     if "units" in figures:
-        show_picture(figures["units"], _LIVE_UNITS)
+        show_picture(figures["units"], figures["captions"]["units"])
         st.caption(
             "The network diagram, the weights over the epochs and the charts' hover values "
             "return with Pause."
         )
-
-
-_LIVE_BOUNDARY = (
-    "The decision boundary now: the network's output over the plane (white: the boundary), "
-    "training points as dots, test points as diamonds."
-)
-_LIVE_UNITS = (
-    "What every unit computes now: one column per layer (hidden 1, hidden 2, …, the "
-    "output on the right), its units top to bottom as in the network diagram."
-)
 
 
 def _charts(figures: dict[str, dict[str, Any]], live: bool) -> None:
