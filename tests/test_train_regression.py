@@ -148,3 +148,20 @@ def test_a_weight_changed_by_hand_reports_the_loss_not_an_accuracy(at):
     captions = "\n".join(c.value for c in at.caption)
     assert f"(training loss {mse:.4f})" in captions
     assert "accuracy" not in captions.split("You set")[1].split(")")[0]
+
+
+def test_live_picture_shows_the_prediction_on_the_diverging_scale(gaussians):
+    from backprop_viz.data.features import feature_matrix
+    from backprop_viz.figures import raster
+    from backprop_viz.figures.training import live_pictures
+
+    run, data = gaussians
+    picture = live_pictures(run, data, show_test=False)["boundary"]
+    peak = target_peak(data)
+    half = plane_half_width(data.points_train, data.points_test)
+    corners = np.array([[-half, half], [half, -half]])  # top left, bottom right
+    y_hat = run.network.predict(feature_matrix(corners, data.features))[:, 0]
+    table = raster.colour_table()
+    for (r, c), value in zip(((0, 0), (-1, -1)), y_hat, strict=True):
+        i = round(float(np.clip((value + peak) / (2 * peak), 0, 1)) * 255)
+        assert any(np.array_equal(picture[r, c], table[j]) for j in (i - 1, i, i + 1))

@@ -189,30 +189,30 @@ def live_pictures(
     now = Checkpoint(run.epochs_run, network.weights, network.biases)
     outputs = grid_outputs(network, [now], axis, axis, data.features)[0].astype(float)
     size = LIVE_PICTURE_PX
-    labels_train, labels_test = data.labels(), data.labels(test=True)
+    labels = [np.asarray(data.labels()), np.asarray(data.labels(test=True))]  # train, test
     if data.task == "classes":
         k = outputs.shape[-1]
         tints = np.array([raster.rgb(tint(c)) for c in CLASS_COLOURS[:k]], dtype=np.uint8)
         picture = tints[raster.nearest(np.argmax(np.nan_to_num(outputs, nan=-np.inf), -1), size)]
         palette = np.array([raster.rgb(c) for c in CLASS_COLOURS[:k]], dtype=np.uint8)
-        colour = lambda labels: palette[labels.astype(np.intp)]  # noqa: E731
+        colours = [palette[y.astype(np.intp)] for y in labels]
     elif data.task == "regression":
         peak = target_peak(data)
         table = raster.colour_table()
         picture = raster.shade(raster.enlarge((outputs[..., 0] + peak) / (2 * peak), size), table)
         targets = raster.colour_table([[0.0, NEGATIVE], [0.5, "#F7F7F7"], [1.0, POSITIVE]])
-        colour = lambda labels: raster.shade((labels + peak) / (2 * peak), targets)  # noqa: E731
+        colours = [raster.shade((y + peak) / (2 * peak), targets) for y in labels]
     else:
         out = outputs[..., 0]
         values = (out > 0.5).astype(float) if discrete else out
         resample = raster.nearest if discrete else raster.enlarge
         picture = raster.shade(resample(values, size), raster.colour_table())
         palette = np.array([raster.rgb(NEGATIVE), raster.rgb(POSITIVE)], dtype=np.uint8)
-        colour = lambda labels: palette[labels.astype(np.intp)]  # noqa: E731
+        colours = [palette[y.astype(np.intp)] for y in labels]
     p_train, p_test = _points(data)
-    points = [(p_train, colour(np.asarray(labels_train)), False)]
+    points = [(p_train, colours[0], False)]
     if show_test:
-        points.append((p_test, colour(np.asarray(labels_test)), True))
+        points.append((p_test, colours[1], True))
     boundary = raster.plane_pixels(picture, half, points)
     layers, ranges, _, _ = _unit_layers(network, data)
     return {"boundary": boundary, "units": raster.units_pixels(layers, ranges)}
