@@ -13,6 +13,9 @@ from .style import TEST, TRAIN, typed_array
 
 Array = np.ndarray
 
+# The live chart's colour key, in its title: a legend is measured on every redraw.
+KEY = f" (<span style='color:{TRAIN}'>training</span>, <span style='color:{TEST}'>test</span>)"
+
 
 def curve_indices(n: int, frame_epochs: Sequence[int]) -> Array:
     """0-based history indices to draw: evenly spread, plus every frame's last epoch."""
@@ -79,7 +82,7 @@ def live_curves_figure(
         "layout": {
             "height": 430,
             "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
-            "title": {"text": "Loss and accuracy per epoch", "x": 0.01, "xanchor": "left"},
+            "title": {"text": "Loss and accuracy per epoch" + KEY, "x": 0.01, "xanchor": "left"},
             "plot_bgcolor": "white",
             "hovermode": "x unified",
             "legend": {"orientation": "h", "x": 0.99, "xanchor": "right", "y": 1.08},
@@ -100,5 +103,5 @@ def live_curves_figure(
         del layout["yaxis2"]
         layout["yaxis"]["domain"] = [0.0, 1.0]
         layout["height"] = 320
-        layout["title"]["text"] = "Loss per epoch"
+        layout["title"]["text"] = "Loss per epoch" + KEY
     return figure

@@ -22,11 +22,18 @@ from ..trainer import Checkpoint, Dataset, Run, frame_checkpoints
 from ..trainer.units import plane_half_width, unit_outputs
 from . import raster
 from .accuracy import accuracy_figure
-from .boundary import CLASS_COLOURS, GRID, boundary_figure, grid_outputs, tint
+from .boundary import (
+    CLASS_COLOURS,
+    GRID,
+    boundary_figure,
+    grid_outputs,
+    predicted_classes,
+    tint,
+)
 from .boundary import TITLES as BOUNDARY_TITLES
 from .curves import live_curves_figure
 from .loss_curves import loss_figure
-from .style import NEGATIVE, POSITIVE, TEST, TRAIN
+from .style import NEGATIVE, POSITIVE
 from .units import unit_grid_size, units_figure, value_range
 from .weights import weights_figure
 from .weights_history import weights_history_figure
@@ -78,8 +85,9 @@ def _boundary(
 
 def _unit_layers(
     network: Network, data: Dataset
-) -> tuple[list[Array], list[tuple[float, float]], Array, Array]:
-    """Every layer's unit outputs over the plane, their colour ranges, the plane's axis."""
+) -> tuple[list[Array], list[tuple[float, float]], Array, tuple[int, ...]]:
+    """Every layer's unit outputs over the plane, their colour ranges, the plane's axis and
+    the network's sizes."""
     sizes = network.sizes
     grid = unit_grid_size(sum(sizes[1:]))
     half = plane_half_width(*_points(data))
@@ -90,16 +98,16 @@ def _unit_layers(
         value_range(f.name, values, output=i == last)
         for i, (f, values) in enumerate(zip(network.activations, layers, strict=True))
     ]
-    return layers, ranges, axis, np.asarray(sizes)
+    return layers, ranges, axis, sizes
 
 
 def unit_pictures(network: Network, data: Dataset, title: str | None = None) -> dict[str, Any]:
     """Every hidden unit's and the output's picture over the plane of 2-D `data` (one per
     class for a softmax output), its points mapped through the data's input features."""
     layers, ranges, axis, sizes = _unit_layers(network, data)
-    names = unit_names(tuple(int(s) for s in sizes))[1:]
+    names = unit_names(sizes)[1:]
     if data.task == "classes":
-        names[-1] = [f"class {c}" for c in range(int(sizes[-1]))]
+        names[-1] = [f"class {c}" for c in range(sizes[-1])]
     titles = layer_titles(network.n_layers)[1:]
     kwargs = {} if title is None else {"title": title}
     return units_figure(axis, layers, names, ranges, titles, **kwargs)
@@ -193,7 +201,7 @@ def live_pictures(
     if data.task == "classes":
         k = outputs.shape[-1]
         tints = np.array([raster.rgb(tint(c)) for c in CLASS_COLOURS[:k]], dtype=np.uint8)
-        picture = tints[raster.nearest(np.argmax(np.nan_to_num(outputs, nan=-np.inf), -1), size)]
+        picture = tints[raster.nearest(predicted_classes(outputs), size)]
         palette = np.array([raster.rgb(c) for c in CLASS_COLOURS[:k]], dtype=np.uint8)
         colours = [palette[y.astype(np.intp)] for y in labels]
     elif data.task == "regression":
@@ -232,25 +240,14 @@ def live_captions(run: Run, data: Dataset) -> dict[str, str]:
 
 def lean(figure: dict[str, Any]) -> dict[str, Any]:
     """A figure the browser redraws cheaply several times a second: fixed margins (Plotly's
-    automatic ones measure every label and may draw the figure twice), no legend and no
-    colour bar (both measured on every redraw; they come back when the run stops), fewer
-    ticks. The
-    curves' title names the colours instead."""
+    automatic ones measure every label and may draw the figure twice), no legend (measured
+    on every redraw; it comes back when the run stops) and fewer ticks."""
     layout = figure["layout"]
     layout["margin"] = {**layout.get("margin", {}), "autoexpand": False}
     layout["showlegend"] = False
-    for trace in figure["data"]:
-        if trace.get("type") == "heatmap":
-            trace["showscale"] = False
     for name in ("xaxis", "yaxis", "yaxis2"):
         if name in layout:  # fewer tick labels to place and measure
             layout[name]["nticks"] = 5
-    title = layout.get("title", {})
-    if title.get("text", "").endswith(" per epoch"):
-        title["text"] += (
-            f" (<span style='color:{TRAIN}'>training</span>, "
-            f"<span style='color:{TEST}'>test</span>)"
-        )
     return figure
 
 
