@@ -1,6 +1,6 @@
 """Step page speed: slider → updated number in Chromium, and the server time of a rerun.
 
-    python -m benchmarks.bench_step_latency [--steps 30] [--rounds 3] [--reruns 30]
+    python -m benchmarks.bench_step_latency [--steps 30] [--rounds 3] [--reruns 30] [--parts]
 
 In one run and one browser, alternating rounds between the two pages (so load from
 elsewhere on the machine hits both alike):
@@ -14,6 +14,11 @@ default step page (timed inside the script, run by Streamlit's AppTest), for an 
 rerun and for a slider change, beside the trivial page's. (In the browser a slider step
 reruns only the page's live fragment, less than this whole-page figure.)
 Targets: p50 ≤ 150 ms and ≤ 3× the trivial page; p90 ≤ 250 ms; server rerun ≤ 40 ms.
+
+With `--parts`, the same run also measures the step page with one part of it left out at a
+time (the diagram, the panels and section under it, the sidebar's weight grids, the
+stepping row, and all but the diagram), so each part's cost to a slider step is measured
+against the same trivial page and the whole step page.
 """
 
 from __future__ import annotations
@@ -21,18 +26,56 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import tempfile
 from pathlib import Path
 
 from benchmarks.slider_latency import TRIVIAL, AppSpec, CpuTotals, measure_apps, report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-STEP_PAGE = AppSpec(
-    name="step page",
-    script=REPO_ROOT / "app.py",
-    slider_label="Input x₁",
-    value_selector='[data-testid="stMetricValue"]',  # the first metric: Output ŷ
-)
+_SLIDER = ("Input x₁", '[data-testid="stMetricValue"]')  # the first metric: Output ŷ
+STEP_PAGE = AppSpec("step page", REPO_ROOT / "app.py", *_SLIDER)
+
+
+_PAGE = "backprop_viz.ui.step.page"
+_WIDGETS = "backprop_viz.ui.step.widgets"
+_DIAGRAM = [(_PAGE, "diagram")]  # the diagram and the stage slider under it
+_PANELS = [(_PAGE, "control_panel"), (_PAGE, "gradient_panel"), (_PAGE, "section")]
+_GRIDS = [(_WIDGETS, "weight_grid")]
+_STEPPING = [(_PAGE, "stepping"), (_PAGE, "history_scrubber")]
+# What a --parts run leaves out of the step page, one variant at a time: the functions that
+# draw each part are replaced by one that draws nothing.
+PARTS: dict[str, list[tuple[str, str]]] = {
+    "no diagram": _DIAGRAM,
+    "no panels": _PANELS,
+    "no grids": _GRIDS,
+    "no stepping": _STEPPING,
+    "diagram only": _PANELS + _GRIDS + _STEPPING,
+}
+
+_PART_SCRIPT = """import importlib
+
+
+def _nothing(*args, **kwargs):
+    return None
+
+
+for _module, _name in {removed!r}:
+    _target = importlib.import_module(_module)
+    if not callable(getattr(_target, _name, None)):
+        raise AttributeError(f"{{_module}} has no function {{_name}} to leave out")
+    setattr(_target, _name, _nothing)
+"""
+
+
+def part_script(removed: list[tuple[str, str]], directory: Path) -> Path:
+    """A copy of app.py, written into `directory`, that first replaces each (module,
+    function) of `removed` with a function that draws nothing."""
+    name = "app_without_" + "_".join(f for _, f in removed) + ".py"
+    path = directory / name
+    app = (REPO_ROOT / "app.py").read_text()
+    path.write_text(_PART_SCRIPT.format(removed=removed) + "\n" + app)
+    return path
 
 
 # The page's script, timed from inside: what the server spends on one run of it.
@@ -84,10 +127,20 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reruns", type=int, default=30)
+    parser.add_argument(
+        "--parts", action="store_true", help="also the step page without each of its parts"
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
     cpu: dict[str, CpuTotals] = {}
-    results = measure_apps([TRIVIAL, STEP_PAGE], steps=args.steps, rounds=args.rounds, cpu=cpu)
+    specs = [TRIVIAL, STEP_PAGE]
+    with tempfile.TemporaryDirectory() as directory:
+        if args.parts:
+            specs += [
+                AppSpec(name, part_script(removed, Path(directory)), *_SLIDER)
+                for name, removed in PARTS.items()
+            ]
+        results = measure_apps(specs, steps=args.steps, rounds=args.rounds, cpu=cpu)
     print(f"load average (1 min): {load:.2f} before, {os.getloadavg()[0]:.2f} after")
     print("slider step → new number on screen (Chromium, in-page timing):")
     print(report(results, cpu=cpu))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import bench_load, bench_memory
+from benchmarks import bench_load, bench_memory, bench_step_latency
 from benchmarks._server import MeasuredServer, ProtocolSession, cpu_seconds, rss_mib
 from tools.browser import REPO_ROOT, run_coroutine
 
@@ -133,3 +133,38 @@ def test_a_closed_session_and_then_the_caches_are_released_only_with_the_sweep(t
         assert run_coroutine(scenario()) is swept, server.log_tail()
         # Once no tab has been connected for the session lifetime, the caches go too.
         assert _freed_within(server, 6.0 if swept else 3.0, "CACHED VALUE FREED") is swept
+
+
+@pytest.fixture
+def parts_restored(monkeypatch):
+    """The step page's parts as they are: AppTest runs a script in this process, so what a
+    variant leaves out would stay left out for later tests without this."""
+    import importlib
+
+    for removed in bench_step_latency.PARTS.values():
+        for module, name in removed:
+            target = importlib.import_module(module)
+            monkeypatch.setattr(target, name, getattr(target, name))
+
+
+@pytest.mark.parametrize("part", list(bench_step_latency.PARTS))
+def test_the_latency_benchmark_leaves_out_exactly_one_part_of_the_step_page(
+    tmp_path, part, parts_restored
+):
+    from streamlit.testing.v1 import AppTest
+
+    script = bench_step_latency.part_script(bench_step_latency.PARTS[part], tmp_path)
+    app = AppTest.from_file(str(script), default_timeout=60).run()
+    assert not app.exception
+    assert app.metric[0].label == "Output ŷ"  # the number the benchmark times is still there
+    assert (len(app.get("plotly_chart")) == 0) == (part == "no diagram")
+    assert (len(app.dataframe) == 0) == (part in ("no grids", "diagram only"))
+    assert (len(app.code) == 0) == (part in ("no panels", "diagram only"))
+
+
+def test_the_latency_benchmark_refuses_to_leave_out_a_part_that_does_not_exist(tmp_path):
+    import runpy
+
+    script = bench_step_latency.part_script([("backprop_viz.ui.step.page", "gone")], tmp_path)
+    with pytest.raises(AttributeError, match="page has no function gone to leave out"):
+        runpy.run_path(str(script))  # stops before the page is drawn
