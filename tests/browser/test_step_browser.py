@@ -16,7 +16,14 @@ from backprop_viz.core.step import StepTrace, step
 from backprop_viz.figures.network import HOVER
 from backprop_viz.ui.step.edits import preset_config
 from tests.lesson_facts import LESSON_STAGES
-from tools.browser import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
+from tools.browser import (
+    REPO_ROOT,
+    ConsoleErrors,
+    StreamlitServer,
+    open_app,
+    quicken_play,
+    wait_idle,
+)
 
 APP = REPO_ROOT / "app.py"
 RAISES = REPO_ROOT / "tests" / "browser" / "apps" / "raises.py"
@@ -193,16 +200,21 @@ def test_play_runs_every_stage_and_ends_on_the_whole_step(
           el.on('plotly_animated', () => { window.__playDone = true; });
         }"""
     )
-    page.locator(DIAGRAM + " .updatemenu-button").first.click()  # ▶ Play
-    # It starts over from the first stages...
-    expect(page.locator(DIAGRAM + " .gtitle")).to_contain_text(
-        re.compile(r"Weighted sums|Activations"), timeout=15_000
+    # At each frame, the title drawn by the frame before it.
+    plot.evaluate(
+        """el => { window.__titles = [];
+          el.on('plotly_animatingframe', () => {
+            window.__titles.push(el.querySelector('.gtitle').textContent); }); }"""
     )
-    title = diagram_title(page)
-    assert "Weighted sums" in title or "Activations" in title
-    # ...and ends where the page rests: the whole step, after all 12 frames in order.
+    # A user's Play shows each stage for 1.4 s; here each for 0.1 s, the same frames.
+    assert quicken_play(plot, 100) == 1400
+    page.locator(DIAGRAM + " .updatemenu-button").first.click()  # ▶ Play
+    # It starts over from the first stage and ends where the page rests, the whole step,
+    # after all 12 frames in order, each drawn with its own stage's title.
     page.wait_for_function("() => window.__playDone", timeout=30_000)
     assert page.evaluate("() => window.__played") == STAGES
+    titles = page.evaluate("() => window.__titles")
+    assert [t.split(" · ")[0] for t in titles[1:]] == [f"{i}/12" for i in range(1, 12)]
     assert WHOLE_TITLE in diagram_title(page)
     console_errors.assert_none()
 

@@ -11,7 +11,14 @@ from playwright.sync_api import Page, expect
 
 from backprop_viz.data.admissions import ADMISSIONS_ENV
 from backprop_viz.figures.boundary import GRID
-from tools.browser import REPO_ROOT, ConsoleErrors, StreamlitServer, open_app, wait_idle
+from tools.browser import (
+    REPO_ROOT,
+    ConsoleErrors,
+    StreamlitServer,
+    open_app,
+    quicken_play,
+    wait_idle,
+)
 
 APP = REPO_ROOT / "app.py"
 LESSON_CSV = REPO_ROOT.parent / "shared" / "data" / "binary.csv"
@@ -69,6 +76,8 @@ def test_train_play_the_loss_curves_and_see_the_boundary(
     assert 2 <= frames <= 60
     assert loss.evaluate("el => el.layout.sliders[0].active") == frames - 1
     full = loss.evaluate("el => el._fullData[0]._length")
+    # A user's Play shows each epoch frame for 0.1 s; here for 0.04 s, the same frames.
+    assert quicken_play(loss, 40) == 100
     page.locator(f"{LOSS} .updatemenu-button").first.click()  # ▶ Play
     # Playback starts over from the first frame: mid-way the curve is only partly drawn...
     page.wait_for_function(
