@@ -29,11 +29,15 @@ DEFAULT_VIEWPORT = {"width": 1400, "height": 1000}
 StartServer = Callable[..., StreamlitServer]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test in this directory as `browser`."""
+    """Mark every test in this directory as `browser`, and put them all in one xdist group:
+    they run one after another on one worker (one browser, shared servers), while the
+    other tests run beside them."""
     for item in items:
         if BROWSER_TESTS_DIR in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
