@@ -192,19 +192,17 @@ def test_play_runs_every_stage_and_ends_on_the_whole_step(
     assert frames == STAGES
     assert sliders is None  # the stage control is Streamlit's, not a Plotly slider
     assert WHOLE_TITLE in diagram_title(page)
-    # Record every frame Play shows, and the end of the animation.
+    # Record every frame Play shows (with the title the frame before it drew), and the end
+    # of the animation.
     plot.evaluate(
         """el => {
-          window.__played = []; window.__playDone = false;
-          el.on('plotly_animatingframe', e => window.__played.push(e.name));
+          window.__played = []; window.__titles = []; window.__playDone = false;
+          el.on('plotly_animatingframe', e => {
+            window.__played.push(e.name);
+            window.__titles.push(el.querySelector('.gtitle').textContent);
+          });
           el.on('plotly_animated', () => { window.__playDone = true; });
         }"""
-    )
-    # At each frame, the title drawn by the frame before it.
-    plot.evaluate(
-        """el => { window.__titles = [];
-          el.on('plotly_animatingframe', () => {
-            window.__titles.push(el.querySelector('.gtitle').textContent); }); }"""
     )
     # A user's Play shows each stage for 1.4 s; here each for 0.1 s, the same frames.
     assert quicken_play(plot, 100) == 1400
